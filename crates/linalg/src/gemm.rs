@@ -1,0 +1,386 @@
+//! General matrix multiplication, C ← α·op(A)·op(B) + β·C, on the fastest kernel measured here.
+//!
+//! Every other crate reaches the hardware through this one function. The operands are any
+//! nalgebra matrices or views: a transpose is a swap of strides, never a copy, and `β = 1`
+//! accumulates into an existing output (the LSTM adds its recurrent product to the input
+//! projection that way).
+//!
+//! Two kernels are wired in, and [`choose_kernel`] picks one by shape and thread count:
+//! - the [`gemm`](https://docs.rs/gemm) crate: packed, cache-blocked, runtime-dispatched
+//!   SIMD microkernels (AVX-512 with its `x86-v4` feature, AVX2+FMA otherwise, a portable
+//!   fallback elsewhere) and rayon threading;
+//! - [`matrixmultiply`](https://docs.rs/matrixmultiply), the kernel behind nalgebra's own `*`,
+//!   single-threaded, kept where it measured faster.
+//!
+//! The measurements behind the choice are in the crate docs.
+
+use nalgebra::{Dyn, Matrix as NMatrix, RawStorage, RawStorageMut};
+
+use crate::error::{Error, Result, shape_str};
+use crate::threads::threads;
+use crate::Matrix;
+
+/// How an operand enters a product: as stored, or transposed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trans {
+    /// Use the operand as stored.
+    No,
+    /// Use the transpose of the operand (read through swapped strides, not copied).
+    Yes,
+}
+
+/// The microkernel family that runs a product.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kernel {
+    /// The `gemm` crate (packed SIMD microkernels, rayon threads).
+    Gemm,
+    /// The `matrixmultiply` crate, as used by nalgebra's `*` (one thread).
+    MatrixMultiply,
+}
+
+/// The kernel neurotext uses for an `m×k · k×n` product on `threads` threads.
+///
+/// Measured on the development machine (see the crate docs): the `gemm` crate wins or ties at
+/// every size from 32 up, so it is the default; `matrixmultiply` remains for products
+/// so small that packing costs more than it saves.
+pub fn choose_kernel(m: usize, n: usize, k: usize, threads: usize) -> Kernel {
+    let _ = threads;
+    if m.saturating_mul(n).saturating_mul(k) < SMALL_PRODUCT {
+        Kernel::MatrixMultiply
+    } else {
+        Kernel::Gemm
+    }
+}
+
+/// Below this many multiply-adds, matrixmultiply's lighter setup wins.
+const SMALL_PRODUCT: usize = 16 * 16 * 16;
+
+/// Below this many multiply-adds a second thread costs more than it saves.
+const PARALLEL_PRODUCT: usize = 96 * 96 * 96;
+
+/// The dimensions and strides of one operand as it enters the product.
+#[derive(Clone, Copy)]
+struct Operand {
+    ptr: *const f32,
+    rows: usize,
+    cols: usize,
+    row_stride: isize,
+    col_stride: isize,
+}
+
+impl Operand {
+    fn new<S: RawStorage<f32, Dyn, Dyn>>(m: &NMatrix<f32, Dyn, Dyn, S>, t: Trans) -> Self {
+        let (rs, cs) = m.strides();
+        let (rows, cols) = m.shape();
+        let (rs, cs) = (rs as isize, cs as isize);
+        match t {
+            Trans::No => Operand { ptr: m.as_ptr(), rows, cols, row_stride: rs, col_stride: cs },
+            Trans::Yes => {
+                Operand { ptr: m.as_ptr(), rows: cols, cols: rows, row_stride: cs, col_stride: rs }
+            }
+        }
+    }
+}
+
+/// C ← α·op(A)·op(B) + β·C on the process-wide thread count.
+///
+/// With `β = 0` the old contents of C are not read (they may even be NaN).
+///
+/// # Errors
+/// [`Error::Shape`] when op(A) is not `m×k`, op(B) not `k×n` or C not `m×n`.
+///
+/// # Example
+/// ```
+/// use neurotext_linalg::{gemm, Matrix, Trans};
+/// let a = Matrix::from_row_slice(2, 3, &[1., 2., 3., 4., 5., 6.]);
+/// let b = Matrix::from_row_slice(2, 2, &[1., 0., 0., 1.]);
+/// let mut c = Matrix::from_element(3, 2, 1.0);
+/// // C ← Aᵀ·B + C, without copying Aᵀ.
+/// gemm(1.0, &a, Trans::Yes, &b, Trans::No, 1.0, &mut c)?;
+/// assert_eq!(c, Matrix::from_row_slice(3, 2, &[2., 5., 3., 6., 4., 7.]));
+/// # Ok::<(), neurotext_linalg::Error>(())
+/// ```
+pub fn gemm<SA, SB, SC>(
+    alpha: f32,
+    a: &NMatrix<f32, Dyn, Dyn, SA>,
+    ta: Trans,
+    b: &NMatrix<f32, Dyn, Dyn, SB>,
+    tb: Trans,
+    beta: f32,
+    c: &mut NMatrix<f32, Dyn, Dyn, SC>,
+) -> Result<()>
+where
+    SA: RawStorage<f32, Dyn, Dyn>,
+    SB: RawStorage<f32, Dyn, Dyn>,
+    SC: RawStorageMut<f32, Dyn, Dyn>,
+{
+    gemm_with_threads(alpha, a, ta, b, tb, beta, c, threads())
+}
+
+/// [`gemm`] on an explicit number of threads (the two directions of a BiLSTM each take half).
+///
+/// # Errors
+/// As [`gemm`]; also [`Error::Invalid`] when `threads` is 0.
+#[allow(clippy::too_many_arguments)]
+pub fn gemm_with_threads<SA, SB, SC>(
+    alpha: f32,
+    a: &NMatrix<f32, Dyn, Dyn, SA>,
+    ta: Trans,
+    b: &NMatrix<f32, Dyn, Dyn, SB>,
+    tb: Trans,
+    beta: f32,
+    c: &mut NMatrix<f32, Dyn, Dyn, SC>,
+    threads: usize,
+) -> Result<()>
+where
+    SA: RawStorage<f32, Dyn, Dyn>,
+    SB: RawStorage<f32, Dyn, Dyn>,
+    SC: RawStorageMut<f32, Dyn, Dyn>,
+{
+    if threads == 0 {
+        return Err(Error::Invalid { op: "gemm", message: "thread count 0".into() });
+    }
+    let lhs = Operand::new(a, ta);
+    let rhs = Operand::new(b, tb);
+    let (m, k, n) = (lhs.rows, lhs.cols, rhs.cols);
+    if rhs.rows != k {
+        return Err(Error::Shape {
+            op: "gemm",
+            expected: format!("op(B) with {k} rows to match op(A) {}", shape_str(m, k)),
+            got: shape_str(rhs.rows, rhs.cols),
+        });
+    }
+    if c.shape() != (m, n) {
+        return Err(Error::Shape {
+            op: "gemm",
+            expected: format!("C of shape {}", shape_str(m, n)),
+            got: shape_str(c.nrows(), c.ncols()),
+        });
+    }
+    if m == 0 || n == 0 {
+        return Ok(());
+    }
+    if k == 0 || alpha == 0.0 {
+        scale_in_place(c, beta);
+        return Ok(());
+    }
+    let (crs, ccs) = c.strides();
+    let out = Out { ptr: c.as_mut_ptr(), row_stride: crs as isize, col_stride: ccs as isize };
+    // SAFETY: every pointer and stride comes from a live nalgebra matrix whose extents match the
+    // dimensions checked above (m×k, k×n, m×n), C is borrowed mutably so it cannot alias A or B,
+    // and both kernels read and write only inside those extents.
+    unsafe { run_kernel(alpha, lhs, rhs, beta, out, m, n, k, threads) };
+    Ok(())
+}
+
+/// The output operand of a product.
+struct Out {
+    ptr: *mut f32,
+    row_stride: isize,
+    col_stride: isize,
+}
+
+/// # Safety
+/// `lhs` (m×k), `rhs` (k×n) and `out` (m×n) must describe valid, non-overlapping memory with
+/// the given strides, and `out` must be writable.
+#[allow(clippy::too_many_arguments)]
+unsafe fn run_kernel(
+    alpha: f32,
+    lhs: Operand,
+    rhs: Operand,
+    beta: f32,
+    out: Out,
+    m: usize,
+    n: usize,
+    k: usize,
+    threads: usize,
+) {
+    match choose_kernel(m, n, k, threads) {
+        Kernel::MatrixMultiply => {
+            // SAFETY: forwarded from the caller; matrixmultiply does not read C when β = 0.
+            unsafe {
+                matrixmultiply::sgemm(
+                    m,
+                    k,
+                    n,
+                    alpha,
+                    lhs.ptr,
+                    lhs.row_stride,
+                    lhs.col_stride,
+                    rhs.ptr,
+                    rhs.row_stride,
+                    rhs.col_stride,
+                    beta,
+                    out.ptr,
+                    out.row_stride,
+                    out.col_stride,
+                )
+            }
+        }
+        Kernel::Gemm => {
+            let parallelism = if threads > 1 && m * n * k >= PARALLEL_PRODUCT {
+                gemm::Parallelism::Rayon(threads)
+            } else {
+                gemm::Parallelism::None
+            };
+            // SAFETY: forwarded from the caller. The gemm crate computes
+            // dst ← a·dst + b·lhs·rhs, so our β is its `alpha` and our α its `beta`;
+            // `read_dst = false` keeps an uninitialised C out of the sum when β = 0.
+            unsafe {
+                gemm::gemm(
+                    m,
+                    n,
+                    k,
+                    out.ptr,
+                    out.col_stride,
+                    out.row_stride,
+                    beta != 0.0,
+                    lhs.ptr,
+                    lhs.col_stride,
+                    lhs.row_stride,
+                    rhs.ptr,
+                    rhs.col_stride,
+                    rhs.row_stride,
+                    beta,
+                    alpha,
+                    false,
+                    false,
+                    false,
+                    parallelism,
+                )
+            }
+        }
+    }
+}
+
+fn scale_in_place<SC: RawStorageMut<f32, Dyn, Dyn>>(c: &mut NMatrix<f32, Dyn, Dyn, SC>, beta: f32) {
+    if beta == 0.0 {
+        c.fill(0.0);
+    } else if beta != 1.0 {
+        for x in c.iter_mut() {
+            *x *= beta;
+        }
+    }
+}
+
+/// op(A)·op(B) as a new matrix.
+///
+/// # Errors
+/// [`Error::Shape`] when the inner dimensions differ.
+pub fn matmul_t(a: &Matrix, ta: Trans, b: &Matrix, tb: Trans) -> Result<Matrix> {
+    let m = if ta == Trans::No { a.nrows() } else { a.ncols() };
+    let n = if tb == Trans::No { b.ncols() } else { b.nrows() };
+    let mut c = Matrix::zeros(m, n);
+    gemm(1.0, a, ta, b, tb, 0.0, &mut c)?;
+    Ok(c)
+}
+
+/// A·B as a new matrix.
+///
+/// # Errors
+/// [`Error::Shape`] when `a.ncols() != b.nrows()`.
+pub fn matmul(a: &Matrix, b: &Matrix) -> Result<Matrix> {
+    matmul_t(a, Trans::No, b, Trans::No)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::random::{seeded_rng, uniform};
+
+    fn naive(a: &Matrix, b: &Matrix) -> Matrix {
+        let mut c = Matrix::zeros(a.nrows(), b.ncols());
+        for i in 0..a.nrows() {
+            for j in 0..b.ncols() {
+                let mut s = 0.0f64;
+                for p in 0..a.ncols() {
+                    s += f64::from(a[(i, p)]) * f64::from(b[(p, j)]);
+                }
+                c[(i, j)] = s as f32;
+            }
+        }
+        c
+    }
+
+    fn assert_close(x: &Matrix, y: &Matrix) {
+        assert_eq!(x.shape(), y.shape());
+        for (u, v) in x.iter().zip(y.iter()) {
+            assert!((u - v).abs() <= 1e-4 * (1.0 + v.abs()), "{u} vs {v}");
+        }
+    }
+
+    #[test]
+    fn gemm_matches_naive_product_for_every_transpose_and_kernel_size() {
+        let mut rng = seeded_rng(7);
+        for &(m, k, n) in &[(1, 1, 1), (3, 5, 2), (1, 7, 9), (9, 7, 1), (17, 33, 65), (130, 70, 40)] {
+            let a = uniform(m, k, -1.0, 1.0, &mut rng);
+            let b = uniform(k, n, -1.0, 1.0, &mut rng);
+            let expected = naive(&a, &b);
+            for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+                let a_op = if ta { a.transpose() } else { a.clone() };
+                let b_op = if tb { b.transpose() } else { b.clone() };
+                let t = |x| if x { Trans::Yes } else { Trans::No };
+                let got = matmul_t(&a_op, t(ta), &b_op, t(tb)).unwrap();
+                assert_close(&got, &expected);
+                for threads in [1, 2] {
+                    let mut c = Matrix::zeros(m, n);
+                    gemm_with_threads(1.0, &a_op, t(ta), &b_op, t(tb), 0.0, &mut c, threads)
+                        .unwrap();
+                    assert_close(&c, &expected);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn gemm_accumulates_with_alpha_and_beta() {
+        let mut rng = seeded_rng(3);
+        let a = uniform(40, 30, -1.0, 1.0, &mut rng);
+        let b = uniform(30, 20, -1.0, 1.0, &mut rng);
+        let c0 = uniform(40, 20, -1.0, 1.0, &mut rng);
+        let mut c = c0.clone();
+        gemm(0.5, &a, Trans::No, &b, Trans::No, 2.0, &mut c).unwrap();
+        assert_close(&c, &(naive(&a, &b) * 0.5 + &c0 * 2.0));
+    }
+
+    #[test]
+    fn gemm_beta_zero_ignores_nan_in_output() {
+        let a = Matrix::from_element(20, 20, 1.0);
+        let mut c = Matrix::from_element(20, 20, f32::NAN);
+        gemm(1.0, &a, Trans::No, &a, Trans::No, 0.0, &mut c).unwrap();
+        assert!(c.iter().all(|&x| x == 20.0));
+    }
+
+    #[test]
+    fn gemm_writes_into_column_views() {
+        let mut rng = seeded_rng(5);
+        let a = uniform(8, 6, -1.0, 1.0, &mut rng);
+        let b = uniform(6, 10, -1.0, 1.0, &mut rng);
+        let mut c = Matrix::zeros(8, 10);
+        gemm(1.0, &a, Trans::No, &b.columns(2, 3), Trans::No, 0.0, &mut c.columns_mut(4, 3))
+            .unwrap();
+        let expected = naive(&a, &b.columns(2, 3).into_owned());
+        assert_close(&c.columns(4, 3).into_owned(), &expected);
+        assert!(c.columns(0, 4).iter().all(|&x| x == 0.0));
+    }
+
+    #[test]
+    fn gemm_rejects_mismatched_shapes_with_both_shapes_named() {
+        let a = Matrix::zeros(2, 3);
+        let b = Matrix::zeros(4, 5);
+        let err = matmul(&a, &b).unwrap_err().to_string();
+        assert!(err.contains("[2, 3]") && err.contains("[4, 5]"), "{err}");
+        let mut c = Matrix::zeros(3, 3);
+        let err = gemm(1.0, &a, Trans::No, &a, Trans::Yes, 0.0, &mut c).unwrap_err().to_string();
+        assert!(err.contains("[2, 2]") && err.contains("[3, 3]"), "{err}");
+    }
+
+    #[test]
+    fn gemm_handles_empty_inner_dimension() {
+        let a = Matrix::zeros(3, 0);
+        let b = Matrix::zeros(0, 2);
+        let mut c = Matrix::from_element(3, 2, 4.0);
+        gemm(1.0, &a, Trans::No, &b, Trans::No, 0.5, &mut c).unwrap();
+        assert!(c.iter().all(|&x| x == 2.0));
+    }
+}

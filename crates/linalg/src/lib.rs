@@ -1,0 +1,54 @@
+//! The linear-algebra layer of neurotext: one matrix type, shape-checked operations that
+//! return errors instead of panicking, a GEMM at the speed of the machine, sparse rows for
+//! bags of words, seeded random matrices and the process-wide thread count.
+//!
+//! # Brief overview
+//! - [`Matrix`]: nalgebra's `DMatrix<f32>`. **A batch is a matrix of column vectors**
+//!   (`[features, batch]`), so a layer is `Y = f(W·X + b)` exactly as the lecture writes it,
+//!   each example is contiguous in memory, and W keeps PyTorch's `[out, in]` shape.
+//! - [`gemm`]: `C ← α·op(A)·op(B) + β·C` on any matrix or view, with transposes read through
+//!   strides rather than copied.
+//! - [`CsrMatrix`]: compressed sparse rows, with the kernels of a linear layer on sparse input.
+//! - [`random`]: seeded ChaCha8 generators and normal/uniform matrices.
+//! - [`threads`] / [`set_threads`]: all cores by default, `NEUROTEXT_THREADS` to override.
+//!
+//! # Example
+//! ```
+//! use neurotext_linalg::{from_rows, matmul, column};
+//! // The lecture's dense layer: W·x for W = [[0.15, −0.7], [0.02, 0.81], [1.1, −0.24]].
+//! let w = from_rows(&[&[0.15, -0.7], &[0.02, 0.81], &[1.1, -0.24]])?;
+//! let x = column(&[0.5, -0.3]);
+//! let y = matmul(&w, &x)?;
+//! assert!((y[0] - 0.285).abs() < 1e-6);
+//! assert!(matmul(&x, &w).is_err()); // [2, 1]·[3, 2] is refused, not a panic
+//! # Ok::<(), neurotext_linalg::Error>(())
+//! ```
+//!
+//! # Why these dependencies
+//! - **nalgebra** provides the matrix storage, views and strides (design card).
+//! - **gemm** runs the products: packed, cache-blocked SIMD kernels chosen at run time
+//!   (AVX-512 when the CPU has it, AVX2+FMA otherwise, a portable kernel elsewhere) with rayon
+//!   threads. It measured faster than nalgebra's `*` on this machine (table below).
+//! - **matrixmultiply** is the kernel nalgebra's `*` uses; called directly, it serves products
+//!   too small to be worth packing.
+//! - **rand** (ChaCha8) and **rand_distr** (ziggurat normal sampling) for seeded initialisation.
+//! - **rayon** runs independent work (the two directions of a BiLSTM) side by side.
+//!
+//! # Measured GEMM throughput
+//! See the README's GEMM table for the figures of `cargo bench --bench matmul`, measured
+//! beside `../shared/bench/gemm_ref.py` (PyTorch/MKL).
+
+#![deny(missing_docs)]
+
+mod error;
+mod gemm;
+mod matrix;
+pub mod random;
+mod sparse;
+mod threads;
+
+pub use error::{Error, Result, shape_str};
+pub use gemm::{Kernel, Trans, choose_kernel, gemm, gemm_with_threads, matmul, matmul_t};
+pub use matrix::{Matrix, add, axpy, check_same_shape, check_shape, column, from_rows, hadamard, sub};
+pub use sparse::CsrMatrix;
+pub use threads::{THREADS_ENV, available_cores, join, set_threads, threads, threads_from_env};

@@ -1,0 +1,1 @@
+//! neurotext: neural networks for text, from first principles, fast on a CPU.
