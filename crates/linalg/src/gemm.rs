@@ -16,9 +16,9 @@
 
 use nalgebra::{Dyn, Matrix as NMatrix, RawStorage, RawStorageMut};
 
+use crate::Matrix;
 use crate::error::{Error, Result, shape_str};
 use crate::threads::threads;
-use crate::Matrix;
 
 /// How an operand enters a product: as stored, or transposed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,10 +74,20 @@ impl Operand {
         let (rows, cols) = m.shape();
         let (rs, cs) = (rs as isize, cs as isize);
         match t {
-            Trans::No => Operand { ptr: m.as_ptr(), rows, cols, row_stride: rs, col_stride: cs },
-            Trans::Yes => {
-                Operand { ptr: m.as_ptr(), rows: cols, cols: rows, row_stride: cs, col_stride: rs }
-            }
+            Trans::No => Operand {
+                ptr: m.as_ptr(),
+                rows,
+                cols,
+                row_stride: rs,
+                col_stride: cs,
+            },
+            Trans::Yes => Operand {
+                ptr: m.as_ptr(),
+                rows: cols,
+                cols: rows,
+                row_stride: cs,
+                col_stride: rs,
+            },
         }
     }
 }
@@ -117,10 +127,10 @@ where
     gemm_with_threads(alpha, a, ta, b, tb, beta, c, threads())
 }
 
-/// [`gemm`] on an explicit number of threads (the two directions of a BiLSTM each take half).
+/// [`gemm()`] on an explicit number of threads (the two directions of a BiLSTM each take half).
 ///
 /// # Errors
-/// As [`gemm`]; also [`Error::Invalid`] when `threads` is 0.
+/// As [`gemm()`]; also [`Error::Invalid`] when `threads` is 0.
 #[allow(clippy::too_many_arguments)]
 pub fn gemm_with_threads<SA, SB, SC>(
     alpha: f32,
@@ -138,7 +148,10 @@ where
     SC: RawStorageMut<f32, Dyn, Dyn>,
 {
     if threads == 0 {
-        return Err(Error::Invalid { op: "gemm", message: "thread count 0".into() });
+        return Err(Error::Invalid {
+            op: "gemm",
+            message: "thread count 0".into(),
+        });
     }
     let lhs = Operand::new(a, ta);
     let rhs = Operand::new(b, tb);
@@ -165,7 +178,11 @@ where
         return Ok(());
     }
     let (crs, ccs) = c.strides();
-    let out = Out { ptr: c.as_mut_ptr(), row_stride: crs as isize, col_stride: ccs as isize };
+    let out = Out {
+        ptr: c.as_mut_ptr(),
+        row_stride: crs as isize,
+        col_stride: ccs as isize,
+    };
     // SAFETY: every pointer and stride comes from a live nalgebra matrix whose extents match the
     // dimensions checked above (m×k, k×n, m×n), C is borrowed mutably so it cannot alias A or B,
     // and both kernels read and write only inside those extents.
@@ -268,8 +285,16 @@ fn scale_in_place<SC: RawStorageMut<f32, Dyn, Dyn>>(c: &mut NMatrix<f32, Dyn, Dy
 /// # Errors
 /// [`Error::Shape`] when the inner dimensions differ.
 pub fn matmul_t(a: &Matrix, ta: Trans, b: &Matrix, tb: Trans) -> Result<Matrix> {
-    let m = if ta == Trans::No { a.nrows() } else { a.ncols() };
-    let n = if tb == Trans::No { b.ncols() } else { b.nrows() };
+    let m = if ta == Trans::No {
+        a.nrows()
+    } else {
+        a.ncols()
+    };
+    let n = if tb == Trans::No {
+        b.ncols()
+    } else {
+        b.nrows()
+    };
     let mut c = Matrix::zeros(m, n);
     gemm(1.0, a, ta, b, tb, 0.0, &mut c)?;
     Ok(c)
@@ -312,7 +337,14 @@ mod tests {
     #[test]
     fn gemm_matches_naive_product_for_every_transpose_and_kernel_size() {
         let mut rng = seeded_rng(7);
-        for &(m, k, n) in &[(1, 1, 1), (3, 5, 2), (1, 7, 9), (9, 7, 1), (17, 33, 65), (130, 70, 40)] {
+        for &(m, k, n) in &[
+            (1, 1, 1),
+            (3, 5, 2),
+            (1, 7, 9),
+            (9, 7, 1),
+            (17, 33, 65),
+            (130, 70, 40),
+        ] {
             let a = uniform(m, k, -1.0, 1.0, &mut rng);
             let b = uniform(k, n, -1.0, 1.0, &mut rng);
             let expected = naive(&a, &b);
@@ -357,8 +389,16 @@ mod tests {
         let a = uniform(8, 6, -1.0, 1.0, &mut rng);
         let b = uniform(6, 10, -1.0, 1.0, &mut rng);
         let mut c = Matrix::zeros(8, 10);
-        gemm(1.0, &a, Trans::No, &b.columns(2, 3), Trans::No, 0.0, &mut c.columns_mut(4, 3))
-            .unwrap();
+        gemm(
+            1.0,
+            &a,
+            Trans::No,
+            &b.columns(2, 3),
+            Trans::No,
+            0.0,
+            &mut c.columns_mut(4, 3),
+        )
+        .unwrap();
         let expected = naive(&a, &b.columns(2, 3).into_owned());
         assert_close(&c.columns(4, 3).into_owned(), &expected);
         assert!(c.columns(0, 4).iter().all(|&x| x == 0.0));
@@ -371,7 +411,9 @@ mod tests {
         let err = matmul(&a, &b).unwrap_err().to_string();
         assert!(err.contains("[2, 3]") && err.contains("[4, 5]"), "{err}");
         let mut c = Matrix::zeros(3, 3);
-        let err = gemm(1.0, &a, Trans::No, &a, Trans::Yes, 0.0, &mut c).unwrap_err().to_string();
+        let err = gemm(1.0, &a, Trans::No, &a, Trans::Yes, 0.0, &mut c)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("[2, 2]") && err.contains("[3, 3]"), "{err}");
     }
 

@@ -6,7 +6,7 @@
 //! - [`Matrix`]: nalgebra's `DMatrix<f32>`. **A batch is a matrix of column vectors**
 //!   (`[features, batch]`), so a layer is `Y = f(W·X + b)` exactly as the lecture writes it,
 //!   each example is contiguous in memory, and W keeps PyTorch's `[out, in]` shape.
-//! - [`gemm`]: `C ← α·op(A)·op(B) + β·C` on any matrix or view, with transposes read through
+//! - [`gemm()`]: `C ← α·op(A)·op(B) + β·C` on any matrix or view, with transposes read through
 //!   strides rather than copied.
 //! - [`CsrMatrix`]: compressed sparse rows, with the kernels of a linear layer on sparse input.
 //! - [`random`]: seeded ChaCha8 generators and normal/uniform matrices.
@@ -49,6 +49,8 @@ mod threads;
 
 pub use error::{Error, Result, shape_str};
 pub use gemm::{Kernel, Trans, choose_kernel, gemm, gemm_with_threads, matmul, matmul_t};
-pub use matrix::{Matrix, add, axpy, check_same_shape, check_shape, column, from_rows, hadamard, sub};
+pub use matrix::{
+    Matrix, add, axpy, check_same_shape, check_shape, column, from_rows, hadamard, sub,
+};
 pub use sparse::CsrMatrix;
 pub use threads::{THREADS_ENV, available_cores, join, set_threads, threads, threads_from_env};

@@ -113,7 +113,10 @@ mod tests {
     #[test]
     fn add_rejects_mismatched_shapes() {
         let err = add(&Matrix::zeros(2, 3), &Matrix::zeros(3, 2)).unwrap_err();
-        assert_eq!(err.to_string(), "add: shape mismatch: expected [2, 3], got [3, 2]");
+        assert_eq!(
+            err.to_string(),
+            "add: shape mismatch: expected [2, 3], got [3, 2]"
+        );
     }
 
     #[test]
@@ -126,9 +129,18 @@ mod tests {
     fn elementwise_ops_compute_expected_values() {
         let a = from_rows(&[&[1.0, 2.0], &[3.0, 4.0]]).unwrap();
         let b = from_rows(&[&[0.5, -1.0], &[2.0, 0.0]]).unwrap();
-        assert_eq!(add(&a, &b).unwrap(), from_rows(&[&[1.5, 1.0], &[5.0, 4.0]]).unwrap());
-        assert_eq!(sub(&a, &b).unwrap(), from_rows(&[&[0.5, 3.0], &[1.0, 4.0]]).unwrap());
-        assert_eq!(hadamard(&a, &b).unwrap(), from_rows(&[&[0.5, -2.0], &[6.0, 0.0]]).unwrap());
+        assert_eq!(
+            add(&a, &b).unwrap(),
+            from_rows(&[&[1.5, 1.0], &[5.0, 4.0]]).unwrap()
+        );
+        assert_eq!(
+            sub(&a, &b).unwrap(),
+            from_rows(&[&[0.5, 3.0], &[1.0, 4.0]]).unwrap()
+        );
+        assert_eq!(
+            hadamard(&a, &b).unwrap(),
+            from_rows(&[&[0.5, -2.0], &[6.0, 0.0]]).unwrap()
+        );
         let mut y = a.clone();
         axpy(2.0, &b, &mut y).unwrap();
         assert_eq!(y, from_rows(&[&[2.0, 0.0], &[7.0, 4.0]]).unwrap());

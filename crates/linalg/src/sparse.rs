@@ -7,8 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result, shape_str};
 use crate::Matrix;
+use crate::error::{Error, Result, shape_str};
 
 /// A sparse `rows × cols` matrix in compressed sparse row form.
 ///
@@ -37,9 +37,17 @@ impl CsrMatrix {
         indices: Vec<u32>,
         values: Vec<f32>,
     ) -> Result<Self> {
-        let bad = |message: String| Err(Error::Invalid { op: "CsrMatrix::new", message });
+        let bad = |message: String| {
+            Err(Error::Invalid {
+                op: "CsrMatrix::new",
+                message,
+            })
+        };
         if indptr.len() != rows + 1 || indptr[0] != 0 {
-            return bad(format!("indptr must have {} entries starting at 0", rows + 1));
+            return bad(format!(
+                "indptr must have {} entries starting at 0",
+                rows + 1
+            ));
         }
         if indices.len() != values.len() || indptr[rows] != indices.len() {
             return bad(format!(
@@ -58,15 +66,29 @@ impl CsrMatrix {
                 return bad(format!("row {r} has a column index ≥ {cols}"));
             }
             if row.windows(2).any(|w| w[0] >= w[1]) {
-                return bad(format!("row {r} has column indices that are not increasing"));
+                return bad(format!(
+                    "row {r} has column indices that are not increasing"
+                ));
             }
         }
-        Ok(CsrMatrix { rows, cols, indptr, indices, values })
+        Ok(CsrMatrix {
+            rows,
+            cols,
+            indptr,
+            indices,
+            values,
+        })
     }
 
     /// An empty matrix with `cols` columns, to which rows are pushed.
     pub fn with_cols(cols: usize) -> Self {
-        CsrMatrix { rows: 0, cols, indptr: vec![0], indices: Vec::new(), values: Vec::new() }
+        CsrMatrix {
+            rows: 0,
+            cols,
+            indptr: vec![0],
+            indices: Vec::new(),
+            values: Vec::new(),
+        }
     }
 
     /// Appends a row given as `(column, value)` pairs in any order; repeated columns are summed.
@@ -84,7 +106,10 @@ impl CsrMatrix {
         for &(c, v) in entries.iter() {
             let row_start = self.indptr[self.rows];
             if self.indices.len() > row_start && self.indices.last() == Some(&c) {
-                *self.values.last_mut().expect("values and indices have equal length") += v;
+                *self
+                    .values
+                    .last_mut()
+                    .expect("values and indices have equal length") += v;
             } else {
                 self.indices.push(c);
                 self.values.push(v);
@@ -150,7 +175,10 @@ impl CsrMatrix {
                 message: format!("row {r} out of range for {} rows", self.rows),
             });
         }
-        let nnz = rows.iter().map(|&r| self.indptr[r + 1] - self.indptr[r]).sum();
+        let nnz = rows
+            .iter()
+            .map(|&r| self.indptr[r + 1] - self.indptr[r])
+            .sum();
         let mut out = CsrMatrix {
             rows: rows.len(),
             cols: self.cols,
@@ -199,7 +227,11 @@ impl CsrMatrix {
         let out_dim = w.nrows();
         let mut y = Matrix::zeros(out_dim, self.rows);
         let w_data = w.as_slice();
-        for (r, y_col) in y.as_mut_slice().chunks_exact_mut(out_dim.max(1)).enumerate() {
+        for (r, y_col) in y
+            .as_mut_slice()
+            .chunks_exact_mut(out_dim.max(1))
+            .enumerate()
+        {
             let (idx, val) = self.row(r);
             for (&c, &v) in idx.iter().zip(val) {
                 let w_col = &w_data[c as usize * out_dim..(c as usize + 1) * out_dim];

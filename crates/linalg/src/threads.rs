@@ -17,7 +17,10 @@ static THREADS: AtomicUsize = AtomicUsize::new(0);
 pub fn threads() -> usize {
     match THREADS.load(Ordering::Relaxed) {
         0 => {
-            let n = threads_from_env().ok().flatten().unwrap_or_else(available_cores);
+            let n = threads_from_env()
+                .ok()
+                .flatten()
+                .unwrap_or_else(available_cores);
             // Another thread may have set a value meanwhile; keep the first one written.
             match THREADS.compare_exchange(0, n, Ordering::Relaxed, Ordering::Relaxed) {
                 Ok(_) => n,

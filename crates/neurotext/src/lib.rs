@@ -1,1 +1,38 @@
 //! neurotext: neural networks for text, from first principles, fast on a CPU.
+//!
+//! This facade re-exports the workspace's crates, so that one dependency gives everything;
+//! each crate can also be used on its own.
+//!
+//! # Brief overview
+//! - [`linalg`]: the matrix type, shape-checked kernels, the GEMM, sparse rows, seeded random.
+//! - [`autodiff`]: the computation graph, its ops and losses, parameters and `gradcheck`.
+//! - [`prelude`]: the names most programs need.
+//!
+//! # Example: one neuron, as in the lecture
+//! ```
+//! use neurotext::prelude::*;
+//! // y = ReLU(w·x + b) with x = (0.8, −0.3, 0.1), w = (0.15, 0.7, −0.5), b = 0.42.
+//! let g = Graph::new();
+//! let w = g.constant(from_rows(&[&[0.15, 0.7, -0.5]])?);
+//! let x = g.constant(column(&[0.8, -0.3, 0.1]));
+//! let b = g.constant(column(&[0.42]));
+//! let y = w.matmul(x)?.add(b)?.relu();
+//! assert!((y.scalar() - 0.28).abs() < 1e-6);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub use neurotext_autodiff as autodiff;
+pub use neurotext_linalg as linalg;
+
+/// The names most programs need: `use neurotext::prelude::*;`.
+pub mod prelude {
+    pub use neurotext_autodiff::{
+        Axis, Gradients, Graph, Module, Param, Var, concat, gradcheck, gradcheck_params, join_name,
+    };
+    pub use neurotext_linalg::{
+        CsrMatrix, Matrix, Trans, column, from_rows, matmul, random, set_threads, threads,
+    };
+}
