@@ -84,11 +84,12 @@ type CheckResult = Result<(), GradcheckError>;
 /// ```
 /// use neurotext_autodiff::{gradcheck, Matrix};
 /// let x = Matrix::from_row_slice(2, 2, &[0.3, -1.2, 2.0, 0.7]);
-/// gradcheck("tanh", &[x], |_, v| Ok(v[0].tanh())).unwrap();
+/// gradcheck("tanh", &[x], |_, v| Ok::<_, neurotext_autodiff::Error>(v[0].tanh())).unwrap();
 /// ```
-pub fn gradcheck<F>(op: &str, inputs: &[Matrix], f: F) -> CheckResult
+pub fn gradcheck<F, E>(op: &str, inputs: &[Matrix], f: F) -> CheckResult
 where
-    F: for<'g> Fn(&'g Graph, &[Var<'g>]) -> crate::Result<Var<'g>>,
+    F: for<'g> Fn(&'g Graph, &[Var<'g>]) -> Result<Var<'g>, E>,
+    E: std::fmt::Display,
 {
     gradcheck_with(op, inputs, GradcheckOptions::default(), f)
 }
@@ -97,22 +98,31 @@ where
 ///
 /// # Errors
 /// As [`gradcheck`].
-pub fn gradcheck_with<F>(op: &str, inputs: &[Matrix], opts: GradcheckOptions, f: F) -> CheckResult
+pub fn gradcheck_with<F, E>(
+    op: &str,
+    inputs: &[Matrix],
+    opts: GradcheckOptions,
+    f: F,
+) -> CheckResult
 where
-    F: for<'g> Fn(&'g Graph, &[Var<'g>]) -> crate::Result<Var<'g>>,
+    F: for<'g> Fn(&'g Graph, &[Var<'g>]) -> Result<Var<'g>, E>,
+    E: std::fmt::Display,
 {
-    let forward_err = |e: crate::Error| GradcheckError::Forward {
+    let forward_err = |message: String| GradcheckError::Forward {
         op: op.into(),
-        message: e.to_string(),
+        message,
     };
     // Analytic gradients.
     let g = Graph::new();
     let vars: Vec<Var<'_>> = inputs.iter().map(|m| g.input(m.clone())).collect();
-    let y = f(&g, &vars).map_err(forward_err)?;
+    let y = f(&g, &vars).map_err(|e| forward_err(e.to_string()))?;
     let (r, c) = y.shape();
     let proj = random::uniform(r, c, -1.0, 1.0, &mut random::seeded_rng(opts.seed));
-    let s = y.mul(g.constant(proj.clone())).map_err(forward_err)?.sum();
-    let grads = g.backward(s).map_err(forward_err)?;
+    let s = y
+        .mul(g.constant(proj.clone()))
+        .map_err(|e| forward_err(e.to_string()))?
+        .sum();
+    let grads = g.backward(s).map_err(|e| forward_err(e.to_string()))?;
     let analytic: Vec<Matrix> = vars
         .iter()
         .zip(inputs)
@@ -127,7 +137,7 @@ where
     let eval = |xs: &[Matrix]| -> Result<f64, GradcheckError> {
         let g = Graph::no_grad();
         let vars: Vec<Var<'_>> = xs.iter().map(|m| g.constant(m.clone())).collect();
-        let y = f(&g, &vars).map_err(forward_err)?;
+        let y = f(&g, &vars).map_err(|e| forward_err(e.to_string()))?;
         Ok(projected(&y.value(), &proj))
     };
     let mut xs = inputs.to_vec();
@@ -161,23 +171,33 @@ where
 ///
 /// # Errors
 /// As [`gradcheck`]; the input is named by the parameter's name.
-pub fn gradcheck_params<M, F>(op: &str, model: &mut M, opts: GradcheckOptions, f: F) -> CheckResult
+pub fn gradcheck_params<M, F, E>(
+    op: &str,
+    model: &mut M,
+    opts: GradcheckOptions,
+    f: F,
+) -> CheckResult
 where
     M: Module,
-    F: for<'g> Fn(&'g Graph, &M) -> crate::Result<Var<'g>>,
+    F: for<'g> Fn(&'g Graph, &M) -> Result<Var<'g>, E>,
+    E: std::fmt::Display,
 {
-    let forward_err = |e: crate::Error| GradcheckError::Forward {
+    let forward_err = |message: String| GradcheckError::Forward {
         op: op.into(),
-        message: e.to_string(),
+        message,
     };
     model.zero_grad();
     let proj = {
         let g = Graph::new();
-        let y = f(&g, model).map_err(forward_err)?;
+        let y = f(&g, model).map_err(|e| forward_err(e.to_string()))?;
         let (r, c) = y.shape();
         let proj = random::uniform(r, c, -1.0, 1.0, &mut random::seeded_rng(opts.seed));
-        let s = y.mul(g.constant(proj.clone())).map_err(forward_err)?.sum();
-        g.backward_into(s, model).map_err(forward_err)?;
+        let s = y
+            .mul(g.constant(proj.clone()))
+            .map_err(|e| forward_err(e.to_string()))?
+            .sum();
+        g.backward_into(s, model)
+            .map_err(|e| forward_err(e.to_string()))?;
         proj
     };
     let analytic: Vec<(String, Matrix)> = model
@@ -198,7 +218,7 @@ where
                 let g = Graph::no_grad();
                 let out = f(&g, model).map(|y| projected(&y.value(), &proj));
                 model.named_params_mut()[pi].1.value_mut()[k] = x0;
-                out.map_err(forward_err)
+                out.map_err(|e| forward_err(e.to_string()))
             };
             let plus = value_at(opts.eps)?;
             let minus = value_at(-opts.eps)?;

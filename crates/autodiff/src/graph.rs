@@ -9,6 +9,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use neurotext_linalg::random::{Rng, seeded_rng};
 use neurotext_linalg::{Matrix, shape_str};
 
 use crate::error::{Error, Result};
@@ -30,6 +31,8 @@ pub trait Op {
 }
 
 struct Node {
+    /// The op that made the value, or "input", "param" or "constant" for a leaf.
+    name: &'static str,
     value: Arc<Matrix>,
     op: Option<Box<dyn Op>>,
     inputs: Vec<usize>,
@@ -46,6 +49,8 @@ struct Node {
 pub struct Graph {
     nodes: RefCell<Vec<Node>>,
     grad_enabled: bool,
+    /// Present in training mode: the source of randomness of stochastic ops (dropout).
+    rng: Option<RefCell<Rng>>,
 }
 
 impl Default for Graph {
@@ -59,6 +64,7 @@ impl std::fmt::Debug for Graph {
         f.debug_struct("Graph")
             .field("nodes", &self.len())
             .field("grad_enabled", &self.grad_enabled)
+            .field("training", &self.is_training())
             .finish()
     }
 }
@@ -78,11 +84,13 @@ impl std::fmt::Debug for Var<'_> {
 }
 
 impl Graph {
-    /// An empty graph that records ops for a backward pass.
+    /// An empty graph that records ops for a backward pass, in evaluation mode: stochastic
+    /// ops such as dropout are the identity, so the same inputs give the same outputs.
     pub fn new() -> Self {
         Graph {
             nodes: RefCell::new(Vec::new()),
             grad_enabled: true,
+            rng: None,
         }
     }
 
@@ -91,7 +99,28 @@ impl Graph {
         Graph {
             nodes: RefCell::new(Vec::new()),
             grad_enabled: false,
+            rng: None,
         }
+    }
+
+    /// An empty graph in training mode: it records ops, and stochastic ops draw from a
+    /// generator seeded with `seed`, so a training step is reproducible from its seed.
+    pub fn training(seed: u64) -> Self {
+        Graph {
+            nodes: RefCell::new(Vec::new()),
+            grad_enabled: true,
+            rng: Some(RefCell::new(seeded_rng(seed))),
+        }
+    }
+
+    /// Whether stochastic ops are active (a graph made by [`Graph::training`]).
+    pub fn is_training(&self) -> bool {
+        self.rng.is_some()
+    }
+
+    /// Runs `f` with the training generator, or returns `None` in evaluation mode.
+    pub fn with_rng<T>(&self, f: impl FnOnce(&mut Rng) -> T) -> Option<T> {
+        self.rng.as_ref().map(|r| f(&mut r.borrow_mut()))
     }
 
     /// Whether this graph records ops for a backward pass.
@@ -121,6 +150,7 @@ impl Graph {
     /// A value that needs no gradient: data, targets, masks.
     pub fn constant(&self, value: Matrix) -> Var<'_> {
         self.push_node(Node {
+            name: "constant",
             value: Arc::new(value),
             op: None,
             inputs: Vec::new(),
@@ -133,6 +163,7 @@ impl Graph {
     /// check, or data whose gradient is wanted (the input of an LSTM).
     pub fn input(&self, value: Matrix) -> Var<'_> {
         self.push_node(Node {
+            name: "input",
             value: Arc::new(value),
             op: None,
             inputs: Vec::new(),
@@ -144,6 +175,7 @@ impl Graph {
     /// A parameter: its value is shared (not copied), and its gradient goes back to it.
     pub fn param(&self, p: &Param) -> Var<'_> {
         self.push_node(Node {
+            name: "param",
             value: p.shared_value(),
             op: None,
             inputs: Vec::new(),
@@ -176,18 +208,31 @@ impl Graph {
             let nodes = self.nodes.borrow();
             inputs.iter().any(|v| nodes[v.id].requires_grad)
         };
+        let name = op.name();
         let (op, inputs): (Option<Box<dyn Op>>, Vec<usize>) = if requires_grad {
             (Some(Box::new(op)), inputs.iter().map(|v| v.id).collect())
         } else {
             (None, Vec::new())
         };
         self.push_node(Node {
+            name,
             value: Arc::new(value),
             op,
             inputs,
             requires_grad,
             param: None,
         })
+    }
+
+    /// The first node on the tape whose value holds a NaN or an infinity, as
+    /// `(position on the tape, name of the op that made it)`: where a numeric fault began.
+    pub fn first_non_finite(&self) -> Option<(usize, &'static str)> {
+        let nodes = self.nodes.borrow();
+        nodes
+            .iter()
+            .enumerate()
+            .find(|(_, n)| n.value.iter().any(|v| !v.is_finite()))
+            .map(|(i, n)| (i, n.name))
     }
 
     /// Backpropagates from a scalar `loss` and returns the gradient of every leaf that

@@ -188,3 +188,43 @@ fn cross_entropy_of_uniform_logits_is_log_of_class_count() {
     let loss = logits.cross_entropy(&[0, 1, 3], None).unwrap();
     assert!((loss.scalar() - 4f32.ln()).abs() < 1e-6);
 }
+
+#[test]
+fn dropout_is_identity_in_evaluation_and_seeded_in_training() {
+    let x = Matrix::from_fn(20, 50, |i, j| 1.0 + (i * 50 + j) as f32 * 0.01);
+    let g = Graph::new();
+    let v = g.input(x.clone());
+    assert_eq!(*v.dropout(0.5).unwrap().value(), x);
+
+    let run = |seed| {
+        let g = Graph::training(seed);
+        let v = g.input(x.clone());
+        let y = v.dropout(0.25).unwrap();
+        let grads = g.backward(y.sum()).unwrap();
+        ((*y.value()).clone(), grads.get(v).unwrap().clone())
+    };
+    let (y1, g1) = run(7);
+    let (y2, _) = run(7);
+    let (y3, _) = run(8);
+    assert_eq!(y1, y2, "same seed, same mask");
+    assert_ne!(y1, y3, "another seed, another mask");
+    let dropped = y1.iter().filter(|&&v| v == 0.0).count() as f32 / y1.len() as f32;
+    assert!((dropped - 0.25).abs() < 0.05, "dropped fraction {dropped}");
+    // Kept elements are scaled by 1/(1 − p), and the gradient is exactly the mask.
+    for ((y, x), g) in y1.iter().zip(x.iter()).zip(g1.iter()) {
+        let m = if *y == 0.0 { 0.0 } else { 1.0 / 0.75 };
+        assert!((y - x * m).abs() < 1e-5 && (g - m).abs() < 1e-6);
+    }
+    assert!(Graph::new().input(x).dropout(1.0).is_err());
+}
+
+#[test]
+fn first_non_finite_names_the_op_where_a_fault_began() {
+    let g = Graph::new();
+    let x = g.input(Matrix::from_row_slice(1, 2, &[1.0, -1.0]));
+    let y = x.tanh();
+    assert_eq!(g.first_non_finite(), None);
+    let bad = y.log();
+    let _ = bad.exp();
+    assert_eq!(g.first_non_finite(), Some((2, "log")));
+}

@@ -7,6 +7,7 @@ mod broadcast_add;
 mod broadcast_mul;
 mod concat;
 mod div;
+mod dropout;
 mod exp;
 mod gather;
 mod log;
