@@ -1,0 +1,67 @@
+//! Adagrad, in the lecture's form: `G ← G + (∇L)²`, `θ ← θ − η·∇L/√(G + ε)`.
+//!
+//! Each parameter's step shrinks with the sum of its squared gradients, so rarely updated
+//! parameters (rare words' embeddings) keep larger steps. The lecture puts ε inside the root;
+//! PyTorch computes `∇L/(√G + ε)`. Both only guard against division by zero.
+
+use neurotext_autodiff::Module;
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::optimizer::Optimizer;
+use crate::slots::{Slots, decay, for_each_param};
+
+/// Adagrad (see the module docs).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Adagrad {
+    lr: f32,
+    eps: f32,
+    weight_decay: f32,
+    g2: Slots,
+}
+
+impl Adagrad {
+    /// Adagrad with learning rate `lr` and ε = 1e-8.
+    pub fn new(lr: f32) -> Self {
+        Adagrad {
+            lr,
+            eps: 1e-8,
+            weight_decay: 0.0,
+            g2: Slots::default(),
+        }
+    }
+
+    /// With ε.
+    pub fn with_eps(mut self, eps: f32) -> Self {
+        self.eps = eps;
+        self
+    }
+
+    /// With decoupled weight decay λ.
+    pub fn with_weight_decay(mut self, weight_decay: f32) -> Self {
+        self.weight_decay = weight_decay;
+        self
+    }
+}
+
+impl Optimizer for Adagrad {
+    fn step(&mut self, model: &mut dyn Module) -> Result<()> {
+        let (lr, eps, wd) = (self.lr, self.eps, self.weight_decay);
+        let slots = &mut self.g2;
+        for_each_param(model, |name, theta, grad| {
+            let g2 = slots.get(name, theta.shape())?;
+            g2.zip_apply(grad, |s, g| *s += g * g);
+            decay(theta, lr, wd);
+            theta.zip_zip_apply(grad, g2, |t, g, s| *t -= lr * g / (s + eps).sqrt());
+            Ok(())
+        })
+    }
+
+    fn learning_rate(&self) -> f32 {
+        self.lr
+    }
+
+    fn set_learning_rate(&mut self, lr: f32) {
+        self.lr = lr;
+    }
+}

@@ -1,0 +1,30 @@
+//! Gradient clipping by global norm.
+
+use neurotext_autodiff::Module;
+
+/// The global L2 norm of all gradients of `model`, `√(Σ g²)` over every parameter.
+pub fn grad_norm(model: &dyn Module) -> f32 {
+    let mut sum = 0.0f64;
+    model.visit_params("", &mut |_, p| {
+        sum += p
+            .grad()
+            .iter()
+            .map(|&g| f64::from(g) * f64::from(g))
+            .sum::<f64>();
+    });
+    sum.sqrt() as f32
+}
+
+/// Scales all gradients of `model` by one factor so that their global norm is at most
+/// `max_norm`, and returns the norm before clipping. Directions are kept; only the step
+/// length shrinks, which tames the exploding gradients of recurrent networks.
+///
+/// A non-finite norm is returned as is and nothing is scaled: the training loop reports it.
+pub fn clip_grad_norm(model: &mut dyn Module, max_norm: f32) -> f32 {
+    let norm = grad_norm(model);
+    if norm.is_finite() && norm > max_norm && norm > 0.0 {
+        let scale = max_norm / norm;
+        model.visit_params_mut("", &mut |_, p| *p.grad_mut() *= scale);
+    }
+    norm
+}
