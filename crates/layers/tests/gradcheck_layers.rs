@@ -31,7 +31,10 @@ fn linear_gradients_match_finite_differences_for_every_activation() {
             })
             .unwrap_or_else(|e| panic!("{act:?} {d_in}->{d_out}: {e}"));
             let l = layer.clone();
-            gradcheck("Linear(input)", &[x.clone()], |g, v| l.forward(g, v[0])).unwrap();
+            gradcheck("Linear(input)", std::slice::from_ref(&x), |g, v| {
+                l.forward(g, v[0])
+            })
+            .unwrap();
         }
     }
 }
