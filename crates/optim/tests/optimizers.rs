@@ -114,7 +114,7 @@ fn adam_epsilon_placement_follows_the_lecture_by_default_and_pytorch_on_request(
     let inside = one_step(&mut Adam::new(0.1));
     let outside = one_step(&mut Adam::new(0.1).with_eps(1e-8, Epsilon::OutsideRoot));
     assert!((inside - 0.9292893).abs() < 1e-6, "{inside}");
-    assert!((outside - 0.9000100).abs() < 1e-6, "{outside}");
+    assert!((outside - 0.900_01).abs() < 1e-6, "{outside}");
 }
 
 /// L(θ) = Σᵢ aᵢ(θᵢ − cᵢ)², an ill-conditioned bowl with its minimum at c.
