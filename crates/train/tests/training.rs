@@ -1,0 +1,489 @@
+//! The training loop: minibatches, early stopping, resumption from checkpoints, refusal of
+//! corrupt checkpoint files, and numeric faults.
+
+use std::cell::Cell;
+use std::path::Path;
+
+use neurotext_autodiff::{Graph, Matrix, Module, Var};
+use neurotext_layers::{Activation, Dropout, Layer, Linear, Sequential};
+use neurotext_linalg::random::{seeded_rng, uniform};
+use neurotext_optim::{Adam, AnyOptimizer, Sgd};
+use neurotext_train::checkpoint::{self, FORMAT_VERSION, HEADER_LEN, MAGIC};
+use neurotext_train::{
+    BoxError, Checkpoint, ConfusionMatrix, Error, Event, Objective, OnNonFinite, TrainConfig,
+    TrainState, Trainer, Validation, argmax_columns, restore_params, save_checkpoint,
+};
+
+/// Points in the square, class 1 when x·y > 0 (not linearly separable).
+struct Quadrants {
+    x: Matrix,
+    y: Vec<usize>,
+    valid_x: Matrix,
+    valid_y: Vec<usize>,
+}
+
+impl Quadrants {
+    fn new(n: usize) -> Self {
+        let make = |seed| {
+            let x = uniform(2, n, -1.0, 1.0, &mut seeded_rng(seed));
+            let y = (0..n)
+                .map(|j| usize::from(x[(0, j)] * x[(1, j)] > 0.0))
+                .collect();
+            (x, y)
+        };
+        let (x, y) = make(1);
+        let (valid_x, valid_y) = make(2);
+        Quadrants {
+            x,
+            y,
+            valid_x,
+            valid_y,
+        }
+    }
+}
+
+fn net(seed: u64) -> Sequential {
+    let mut rng = seeded_rng(seed);
+    Sequential::new()
+        .push(
+            Linear::new(2, 16, &mut rng)
+                .unwrap()
+                .with_activation(Activation::Tanh),
+        )
+        .push(Dropout::new(0.1).unwrap())
+        .push(Linear::new(16, 2, &mut rng).unwrap())
+}
+
+impl Objective<Sequential> for Quadrants {
+    fn train_len(&self) -> usize {
+        self.y.len()
+    }
+    fn loss<'g>(
+        &self,
+        g: &'g Graph,
+        model: &Sequential,
+        batch: &[usize],
+    ) -> Result<Var<'g>, BoxError> {
+        let x = Matrix::from_fn(2, batch.len(), |i, j| self.x[(i, batch[j])]);
+        let targets: Vec<usize> = batch.iter().map(|&b| self.y[b]).collect();
+        Ok(model
+            .forward(g, g.constant(x))?
+            .cross_entropy(&targets, None)?)
+    }
+    fn validate(&self, model: &Sequential) -> Result<Option<Validation>, BoxError> {
+        let g = Graph::no_grad();
+        let scores = model.forward(&g, g.constant(self.valid_x.clone()))?.value();
+        let m = ConfusionMatrix::from_predictions(&self.valid_y, &argmax_columns(&scores), 2)?;
+        Ok(Some(Validation {
+            score: m.accuracy(),
+            loss: None,
+            metrics: vec![("macro_f1".into(), m.macro_f1())],
+        }))
+    }
+}
+
+fn params_of(model: &dyn Module) -> Vec<Matrix> {
+    model
+        .named_params()
+        .into_iter()
+        .map(|(_, p)| p.value().clone())
+        .collect()
+}
+
+#[test]
+fn minibatch_training_learns_and_reports_every_step() {
+    let data = Quadrants::new(200);
+    let mut model = net(3);
+    let mut state = TrainState::new();
+    let mut steps = 0;
+    let mut epochs = 0;
+    Trainer::new(TrainConfig::new(30, 10))
+        .on_event(|e| match e {
+            Event::Step { .. } => steps += 1,
+            Event::Epoch(_) => epochs += 1,
+            _ => {}
+        })
+        .fit(&mut model, &mut Adam::new(0.05), &data, &mut state)
+        .unwrap();
+    assert_eq!((steps, epochs), (30 * 20, 30));
+    let last = state.history.last().unwrap();
+    assert!(
+        last.train_loss < 0.5 * state.history[0].train_loss,
+        "{:?}",
+        state
+            .history
+            .iter()
+            .map(|r| r.train_loss)
+            .collect::<Vec<_>>()
+    );
+    assert!(
+        state.best.as_ref().unwrap().score > 0.9,
+        "best validation accuracy {}",
+        state.best.as_ref().unwrap().score
+    );
+}
+
+#[test]
+fn batch_size_one_is_sgd_and_batch_size_n_is_full_gradient_descent() {
+    let data = Quadrants::new(12);
+    for (batch, expected_steps) in [(1, 12), (12, 1), (5, 3), (100, 1)] {
+        let mut model = net(1);
+        let mut state = TrainState::new();
+        Trainer::new(TrainConfig::new(1, batch))
+            .fit(&mut model, &mut Sgd::new(0.1), &data, &mut state)
+            .unwrap();
+        assert_eq!(state.steps_done, expected_steps, "batch {batch}");
+    }
+}
+
+/// Validation scores follow a fixed script, so early stopping is predictable.
+struct Scripted<'a> {
+    inner: Quadrants,
+    scores: &'a [f64],
+    calls: Cell<usize>,
+}
+
+impl Objective<Sequential> for Scripted<'_> {
+    fn train_len(&self) -> usize {
+        self.inner.train_len()
+    }
+    fn loss<'g>(
+        &self,
+        g: &'g Graph,
+        model: &Sequential,
+        batch: &[usize],
+    ) -> Result<Var<'g>, BoxError> {
+        self.inner.loss(g, model, batch)
+    }
+    fn validate(&self, _model: &Sequential) -> Result<Option<Validation>, BoxError> {
+        let i = self.calls.get();
+        self.calls.set(i + 1);
+        Ok(Some(Validation::score(self.scores[i])))
+    }
+}
+
+#[test]
+fn early_stopping_waits_for_patience_and_restores_the_best_weights() {
+    let scores = [0.5, 0.7, 0.6, 0.65, 0.69, 0.9, 0.95];
+    let data = Scripted {
+        inner: Quadrants::new(40),
+        scores: &scores,
+        calls: Cell::new(0),
+    };
+    let mut model = net(2);
+    let mut state = TrainState::new();
+    let mut after_epoch_2 = None;
+    Trainer::new(TrainConfig::new(7, 8).with_patience(3))
+        .after_epoch(|m, _, s| {
+            if s.epochs_done == 2 {
+                after_epoch_2 = Some(params_of(m));
+            }
+            Ok(())
+        })
+        .fit(&mut model, &mut Sgd::new(0.2), &data, &mut state)
+        .unwrap();
+    // Best at epoch 2 (0.7); epochs 3, 4, 5 do not beat it; stop after epoch 5.
+    assert!(state.stopped_early);
+    assert_eq!(state.epochs_done, 5);
+    assert_eq!(state.best.as_ref().unwrap().epoch, 2);
+    let improved: Vec<bool> = state.history.iter().map(|r| r.improved).collect();
+    assert_eq!(improved, [true, true, false, false, false]);
+    // The after-epoch hook of the last epoch already sees the restored weights.
+    assert_eq!(params_of(&model), after_epoch_2.unwrap());
+}
+
+#[test]
+fn early_stopping_without_validation_data_is_a_configuration_error() {
+    struct NoValidation(Quadrants);
+    impl Objective<Sequential> for NoValidation {
+        fn train_len(&self) -> usize {
+            self.0.train_len()
+        }
+        fn loss<'g>(&self, g: &'g Graph, m: &Sequential, b: &[usize]) -> Result<Var<'g>, BoxError> {
+            self.0.loss(g, m, b)
+        }
+    }
+    let err = Trainer::new(TrainConfig::new(3, 4).with_patience(2))
+        .fit(
+            &mut net(0),
+            &mut Sgd::new(0.1),
+            &NoValidation(Quadrants::new(8)),
+            &mut TrainState::new(),
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("needs validation data"), "{err}");
+    let err = Trainer::new(TrainConfig::new(3, 0))
+        .fit(
+            &mut net(0),
+            &mut Sgd::new(0.1),
+            &Quadrants::new(8),
+            &mut TrainState::new(),
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("batch size"), "{err}");
+}
+
+#[test]
+fn training_resumed_from_a_checkpoint_matches_training_that_never_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("run.ckpt");
+    let data = Quadrants::new(64);
+    let config = TrainConfig::new(6, 8).with_seed(11);
+
+    let mut straight = net(5);
+    let mut straight_state = TrainState::new();
+    let mut opt = AnyOptimizer::by_name("adam", 0.02).unwrap();
+    Trainer::new(config.clone())
+        .fit(&mut straight, &mut opt, &data, &mut straight_state)
+        .unwrap();
+
+    // Save after each epoch and "crash" after the third, then start over from the file in
+    // fresh values.
+    let mut first = net(5);
+    let mut state = TrainState::new();
+    let mut opt = AnyOptimizer::by_name("adam", 0.02).unwrap();
+    let crash = Trainer::new(config.clone())
+        .after_epoch(|m, o, s| {
+            save_checkpoint(&path, m, o, s, &"user config")?;
+            if s.epochs_done == 3 {
+                Err(Error::Config("simulated crash".into()))
+            } else {
+                Ok(())
+            }
+        })
+        .fit(&mut first, &mut opt, &data, &mut state);
+    assert!(crash.unwrap_err().to_string().contains("simulated crash"));
+    let ckpt: Checkpoint<AnyOptimizer, String> = Checkpoint::load(&path).unwrap();
+    assert_eq!(ckpt.config, "user config");
+    assert_eq!(ckpt.state.epochs_done, 3);
+    let mut resumed = net(99); // other initial weights: all must come from the file
+    restore_params(&mut resumed, &ckpt.params, &path).unwrap();
+    let (mut opt, mut state) = (ckpt.optimizer, ckpt.state);
+    Trainer::new(config)
+        .fit(&mut resumed, &mut opt, &data, &mut state)
+        .unwrap();
+
+    assert_eq!(
+        params_of(&resumed),
+        params_of(&straight),
+        "weights must be bit-identical"
+    );
+    let losses = |s: &TrainState| s.history.iter().map(|r| r.train_loss).collect::<Vec<_>>();
+    assert_eq!(losses(&state), losses(&straight_state));
+}
+
+fn sample_checkpoint_bytes() -> Vec<u8> {
+    let model = net(7);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.ckpt");
+    save_checkpoint(
+        &path,
+        &model,
+        &Adam::new(0.1),
+        &TrainState::new(),
+        &vec![1u32, 2, 3],
+    )
+    .unwrap();
+    std::fs::read(&path).unwrap()
+}
+
+fn try_decode(bytes: &[u8]) -> Result<Checkpoint<Adam, Vec<u32>>, Error> {
+    checkpoint::decode(bytes, Path::new("test.ckpt"))
+}
+
+#[test]
+fn checkpoint_truncated_at_every_offset_is_refused() {
+    let bytes = sample_checkpoint_bytes();
+    assert!(try_decode(&bytes).is_ok());
+    for len in 0..bytes.len() {
+        let err = try_decode(&bytes[..len]).unwrap_err().to_string();
+        assert!(
+            err.contains("test.ckpt") && (err.contains("truncated") || err.contains("magic")),
+            "{len}: {err}"
+        );
+    }
+}
+
+#[test]
+fn checkpoint_with_random_bit_flips_is_refused() {
+    use rand::RngExt;
+    let bytes = sample_checkpoint_bytes();
+    let mut rng = seeded_rng(42);
+    for _ in 0..1000 {
+        let mut b = bytes.clone();
+        let bit = rng.random_range(0..b.len() * 8);
+        b[bit / 8] ^= 1 << (bit % 8);
+        assert!(
+            try_decode(&b).is_err(),
+            "a flip of bit {bit} went unnoticed"
+        );
+    }
+}
+
+#[test]
+fn checkpoint_header_faults_are_refused_with_clear_messages() {
+    let bytes = sample_checkpoint_bytes();
+    let mut wrong_magic = bytes.clone();
+    wrong_magic[..8].copy_from_slice(b"NOTMAGIC");
+    assert!(
+        try_decode(&wrong_magic)
+            .unwrap_err()
+            .to_string()
+            .contains("wrong magic")
+    );
+
+    let mut newer = bytes.clone();
+    newer[8..12].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
+    assert!(
+        try_decode(&newer)
+            .unwrap_err()
+            .to_string()
+            .contains("newer")
+    );
+
+    let mut huge = bytes.clone();
+    huge[12..20].copy_from_slice(&(8u64 << 30).to_le_bytes());
+    let err = try_decode(&huge).unwrap_err().to_string();
+    assert!(err.contains("claims 8589934592"), "{err}");
+
+    let mut longer = bytes.clone();
+    longer.extend_from_slice(&[0; 16]);
+    assert!(
+        try_decode(&longer)
+            .unwrap_err()
+            .to_string()
+            .contains("longer than its header claims")
+    );
+    assert_eq!(&bytes[..8], &MAGIC);
+    assert!(bytes.len() > HEADER_LEN);
+}
+
+#[test]
+fn a_payload_with_a_valid_checksum_but_a_huge_length_inside_is_refused_without_allocating_it() {
+    // A crafted file: the checksum is right, but a string inside claims 2⁴⁰ bytes.
+    let mut body = Vec::new();
+    body.push(253u8); // bincode varint: u64 follows
+    body.extend_from_slice(&(1u64 << 40).to_le_bytes());
+    let mut file = Vec::new();
+    file.extend_from_slice(&MAGIC);
+    file.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    file.extend_from_slice(&(body.len() as u64).to_le_bytes());
+    file.extend_from_slice(&crc32fast_hash(&body).to_le_bytes());
+    file.extend_from_slice(&body);
+    let err = checkpoint::decode::<String>(&file, Path::new("crafted"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("does not decode"), "{err}");
+}
+
+fn crc32fast_hash(b: &[u8]) -> u32 {
+    // CRC-32 (IEEE), bit by bit: independent of the implementation under test.
+    let mut crc = !0u32;
+    for &byte in b {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+#[test]
+fn atomic_write_replaces_the_file_and_leaves_no_temporary_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.bin");
+    checkpoint::save(&path, &1u32).unwrap();
+    checkpoint::save(&path, &2u32).unwrap();
+    assert_eq!(checkpoint::load::<u32>(&path).unwrap(), 2);
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+    let err = checkpoint::load::<u32>(&dir.path().join("missing.bin"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("missing.bin"), "{err}");
+}
+
+#[test]
+fn restoring_weights_of_another_model_names_the_parameter() {
+    let source = Path::new("other.ckpt");
+    let small = net(0)
+        .named_params()
+        .into_iter()
+        .map(|(n, p)| (n, p.value().clone()))
+        .collect::<Vec<_>>();
+    let mut rng = seeded_rng(0);
+    let mut bigger = Sequential::new()
+        .push(Linear::new(2, 17, &mut rng).unwrap())
+        .push(Dropout::new(0.1).unwrap())
+        .push(Linear::new(17, 2, &mut rng).unwrap());
+    let before = params_of(&bigger);
+    let err = restore_params(&mut bigger, &small, source)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("other.ckpt")
+            && err.contains("0.weight")
+            && err.contains("[16, 2]")
+            && err.contains("[17, 2]"),
+        "{err}"
+    );
+    assert_eq!(
+        params_of(&bigger),
+        before,
+        "a refused restore changes nothing"
+    );
+    let mut fewer = small.clone();
+    fewer.pop();
+    let err = restore_params(&mut net(0), &fewer, source)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("missing"), "{err}");
+    let mut extra = small.clone();
+    extra.push(("ghost".into(), Matrix::zeros(1, 1)));
+    let err = restore_params(&mut net(0), &extra, source)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("ghost"), "{err}");
+}
+
+#[test]
+fn an_absurd_learning_rate_is_caught_and_named() {
+    let data = Quadrants::new(32);
+    let mut model = net(4);
+    let mut state = TrainState::new();
+    let err = Trainer::new(TrainConfig::new(50, 4))
+        .fit(&mut model, &mut Sgd::new(1e37), &data, &mut state)
+        .unwrap_err();
+    match &err {
+        Error::NonFinite { step, what, .. } => {
+            assert!(*step >= 1);
+            assert!(
+                what.contains("loss") || what.contains("gradient of parameter"),
+                "{what}"
+            );
+        }
+        other => panic!("expected a non-finite error, got {other}"),
+    }
+    assert!(err.to_string().contains("step"), "{err}");
+    // The bad update was not applied: every weight is still finite.
+    assert!(
+        params_of(&model)
+            .iter()
+            .all(|m| m.iter().all(|v| v.is_finite()))
+    );
+
+    // Skipping instead: the run finishes and counts the skipped steps.
+    let mut model = net(4);
+    let mut state = TrainState::new();
+    Trainer::new(TrainConfig::new(2, 4).with_on_non_finite(OnNonFinite::SkipStep))
+        .fit(&mut model, &mut Sgd::new(1e37), &data, &mut state)
+        .unwrap();
+    assert!(state.history.iter().map(|r| r.skipped_steps).sum::<usize>() > 0);
+}
