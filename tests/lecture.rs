@@ -68,3 +68,98 @@ fn backprop_matches_lecture_example() {
         bp.loss_next
     );
 }
+
+#[path = "../examples/lecture/training.rs"]
+#[allow(dead_code)]
+mod training;
+
+use neurotext::prelude::{Activation, Init};
+
+#[test]
+fn logistic_regression_is_one_neuron_whose_loss_falls_until_the_boundary_separates() {
+    let run = training::logistic_regression().unwrap();
+    assert!(
+        run.losses.windows(2).all(|w| w[1] <= w[0]),
+        "full-batch GD on a convex loss never goes up"
+    );
+    assert!(
+        run.losses.last().unwrap() < &(run.losses[0] / 5.0),
+        "{:?}",
+        run.losses.last()
+    );
+    assert_eq!(run.accuracy, 1.0);
+    let (w1, w2, b) = run.boundary;
+    let pts = training::separable_points();
+    for j in 0..pts.t.len() {
+        let side = w1 * pts.x[(0, j)] + w2 * pts.x[(1, j)] + b > 0.0;
+        assert_eq!(side, pts.t[(0, j)] > 0.5, "point {j} is on the wrong side");
+    }
+}
+
+#[test]
+fn step_size_regimes_match_the_lecture() {
+    let slow = training::step_size_trajectory(0.1, 6).unwrap();
+    assert!(
+        slow.windows(2).all(|w| w[1] > 0.0 && w[1] < w[0]),
+        "α = 0.1 converges monotonically: {slow:?}"
+    );
+    assert!(
+        slow[6] > 0.5,
+        "α = 0.1 is slow: still at {} after 6 steps",
+        slow[6]
+    );
+
+    let exact = training::step_size_trajectory(0.5, 3).unwrap();
+    assert!(
+        exact[1..].iter().all(|x| x.abs() < 1e-6),
+        "α = 0.5 lands on the minimum in one step: {exact:?}"
+    );
+
+    let flips = training::step_size_trajectory(0.8, 6).unwrap();
+    assert!(
+        flips
+            .windows(2)
+            .all(|w| w[0] * w[1] < 0.0 && w[1].abs() < w[0].abs()),
+        "α = 0.8 converges while the sign flips: {flips:?}"
+    );
+
+    let diverges = training::step_size_trajectory(1.01, 6).unwrap();
+    assert!(
+        diverges.windows(2).all(|w| w[1].abs() > w[0].abs()),
+        "α = 1.01 diverges: {diverges:?}"
+    );
+}
+
+#[test]
+fn mlp_with_tanh_learns_xor_and_with_identity_cannot_beat_75_percent() {
+    let (_, tanh) = training::train_xor(Activation::Tanh, Init::XavierUniform).unwrap();
+    assert_eq!(tanh, 1.0);
+    let (_, identity) = training::train_xor(Activation::Identity, Init::XavierUniform).unwrap();
+    assert!(identity <= 0.75, "a linear model scored {identity}");
+}
+
+#[test]
+fn constant_init_keeps_hidden_units_identical_and_xavier_breaks_the_symmetry() {
+    let (net, _) = training::train_xor(Activation::Tanh, Init::Constant(0.5)).unwrap();
+    let rows = training::hidden_unit_weights(&net);
+    for r in &rows[1..] {
+        for (a, b) in r.iter().zip(&rows[0]) {
+            assert!(
+                (a - b).abs() < 1e-6,
+                "hidden units diverged under constant init: {rows:?}"
+            );
+        }
+    }
+    let (net, acc) = training::train_xor(Activation::Tanh, Init::XavierUniform).unwrap();
+    let rows = training::hidden_unit_weights(&net);
+    assert!(rows.windows(2).any(|w| w[0] != w[1]), "{rows:?}");
+    assert_eq!(acc, 1.0);
+}
+
+#[test]
+fn every_optimizer_descends_rosenbrocks_function() {
+    let start = training::rosenbrock_start().unwrap();
+    for (name, f) in training::optimizers_side_by_side(2000).unwrap() {
+        assert!(f < start, "{name}: {f} ≥ {start}");
+    }
+}

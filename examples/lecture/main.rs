@@ -2,8 +2,10 @@
 //! lecture gives. Run with `cargo run --release --example lecture`.
 
 mod basics;
+mod training;
 
 use basics::Res;
+use neurotext::prelude::{Activation, Init};
 
 fn heading(title: &str) {
     println!("\n== {title} ==");
@@ -70,5 +72,70 @@ fn main() -> Res<()> {
     println!(
         "  (the lecture's later slide prints x = (2.0, 1.0); its numbers hold for x = (2, −0.5))"
     );
+
+    print_training()?;
+    Ok(())
+}
+
+fn print_training() -> Res<()> {
+    heading("6. Logistic regression is one neuron: σ(w·x + b), BCE, gradient descent");
+    let run = training::logistic_regression()?;
+    for e in [0, 9, 49, 199] {
+        println!("  epoch {:>3}: loss {:.4}", e + 1, run.losses[e]);
+    }
+    let (w1, w2, b) = run.boundary;
+    println!(
+        "  boundary {w1:.3}·x₁ + {w2:.3}·x₂ + {b:.3} = 0 separates {:.0} % of the points",
+        run.accuracy * 100.0
+    );
+
+    heading("7. The step size matters: gradient descent on x² − 2 from x₀ = 3");
+    let regimes = [
+        (0.1, "slow convergence"),
+        (0.5, "exact in one step"),
+        (0.8, "converges, sign flips"),
+        (1.01, "diverges"),
+    ];
+    for (alpha, regime) in regimes {
+        let xs = training::step_size_trajectory(alpha, 6)?;
+        let shown: Vec<String> = xs.iter().map(|x| format!("{x:.3}")).collect();
+        println!("  α = {alpha:<5} {:<60} ({regime})", shown.join(", "));
+    }
+
+    heading("8. Why nonlinear activations: an MLP on XOR");
+    let (_, tanh_acc) = training::train_xor(Activation::Tanh, Init::XavierUniform)?;
+    let (_, linear_acc) = training::train_xor(Activation::Identity, Init::XavierUniform)?;
+    println!(
+        "  2-4-1 with tanh:     accuracy {:.0} %   (lecture: learns XOR)",
+        tanh_acc * 100.0
+    );
+    println!(
+        "  2-4-1 with identity: accuracy {:.0} %   (lecture: a linear model cannot beat 75 %)",
+        linear_acc * 100.0
+    );
+
+    heading("9. Why not initialise with a constant");
+    let (constant_net, constant_acc) = training::train_xor(Activation::Tanh, Init::Constant(0.5))?;
+    let (xavier_net, xavier_acc) = training::train_xor(Activation::Tanh, Init::XavierUniform)?;
+    let runs = [
+        ("constant 0.5", &constant_net, constant_acc),
+        ("Xavier", &xavier_net, xavier_acc),
+    ];
+    for (name, net, acc) in runs {
+        println!(
+            "  {name}: accuracy {:.0} %, hidden units' weights after training:",
+            acc * 100.0
+        );
+        for row in training::hidden_unit_weights(net) {
+            let r: Vec<String> = row.iter().map(|v| format!("{v:>7.3}")).collect();
+            println!("      [{}]", r.join(", "));
+        }
+    }
+
+    heading("10. The optimizers side by side: Rosenbrock's function from (−1.5, 2)");
+    println!("  f at the start: {:.3}", training::rosenbrock_start()?);
+    for (name, f) in training::optimizers_side_by_side(2000)? {
+        println!("  {name:<32} f after 2000 steps: {f:.6}");
+    }
     Ok(())
 }

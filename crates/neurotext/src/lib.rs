@@ -6,6 +6,10 @@
 //! # Brief overview
 //! - [`linalg`]: the matrix type, shape-checked kernels, the GEMM, sparse rows, seeded random.
 //! - [`autodiff`]: the computation graph, its ops and losses, parameters and `gradcheck`.
+//! - [`layers`]: `Linear`, activations, `Sequential`, `Residual`, `Embedding`, `Dropout`,
+//!   initialisers and losses.
+//! - [`optim`]: SGD, momentum, Nesterov, Adagrad, RMSprop, Adam; clipping and schedules.
+//! - [`train`]: the training loop, early stopping, metrics and checkpoints.
 //! - [`prelude`]: the names most programs need.
 //!
 //! # Example: one neuron, as in the lecture
@@ -25,14 +29,26 @@
 #![forbid(unsafe_code)]
 
 pub use neurotext_autodiff as autodiff;
+pub use neurotext_layers as layers;
 pub use neurotext_linalg as linalg;
+pub use neurotext_optim as optim;
+pub use neurotext_train as train;
 
 /// The names most programs need: `use neurotext::prelude::*;`.
 pub mod prelude {
     pub use neurotext_autodiff::{
         Axis, Gradients, Graph, Module, Param, Var, concat, gradcheck, gradcheck_params, join_name,
     };
+    pub use neurotext_layers::{
+        Activation, Dropout, Embedding, Init, Layer, Linear, Loss, Residual, Sequential, Target,
+    };
     pub use neurotext_linalg::{
         CsrMatrix, Matrix, Trans, column, from_rows, matmul, random, set_threads, threads,
+    };
+    pub use neurotext_optim::{
+        Adagrad, Adam, AnyOptimizer, Momentum, Nesterov, Optimizer, RmsProp, Schedule, Sgd,
+    };
+    pub use neurotext_train::{
+        ConfusionMatrix, Objective, TrainConfig, TrainState, Trainer, Validation,
     };
 }
