@@ -452,6 +452,19 @@ impl<'g> Var<'g> {
         self.graph.nodes.borrow()[self.id].requires_grad
     }
 
+    /// The same value with no history: no gradient flows back through it. Truncated
+    /// backpropagation through time cuts the recurrence this way every k steps.
+    pub fn detach(self) -> Var<'g> {
+        self.graph.push_node(Node {
+            name: "detach",
+            value: self.value(),
+            op: None,
+            inputs: Vec::new(),
+            requires_grad: false,
+            param: None,
+        })
+    }
+
     /// Records `op` with output `value` and inputs `self` and `others`.
     pub(crate) fn record<O: Op + 'static>(
         self,

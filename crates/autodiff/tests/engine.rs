@@ -228,3 +228,15 @@ fn first_non_finite_names_the_op_where_a_fault_began() {
     let _ = bad.exp();
     assert_eq!(g.first_non_finite(), Some((2, "log")));
 }
+
+#[test]
+fn detach_stops_the_gradient_but_keeps_the_value() {
+    let g = Graph::new();
+    let x = g.input(Matrix::from_element(1, 1, 3.0));
+    let d = x.square().detach();
+    assert_eq!(d.scalar(), 9.0);
+    let y = d.mul(x).unwrap().sum();
+    let grads = g.backward(y).unwrap();
+    // y = 9·x with the square detached: ∂y/∂x = 9, not 27.
+    assert_eq!(grads.get(x).unwrap()[0], 9.0);
+}

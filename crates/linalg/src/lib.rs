@@ -11,6 +11,9 @@
 //! - [`CsrMatrix`]: compressed sparse rows, with the kernels of a linear layer on sparse input.
 //! - [`random`]: seeded ChaCha8 generators and normal/uniform matrices.
 //! - [`threads`] / [`set_threads`]: all cores by default, `NEUROTEXT_THREADS` to override.
+//! - [`fastmath`]: vectorisable `exp`, `σ`, `tanh`; [`lstm_cell_forward`] /
+//!   [`lstm_cell_backward`]: the fused elementwise part of an LSTM step. Both are compiled for
+//!   AVX2+FMA when the CPU has it (runtime detection), for the baseline target otherwise.
 //!
 //! # Example
 //! ```
@@ -41,7 +44,9 @@
 #![deny(missing_docs)]
 
 mod error;
+pub mod fastmath;
 mod gemm;
+mod lstm_kernels;
 mod matrix;
 pub mod random;
 mod sparse;
@@ -49,6 +54,7 @@ mod threads;
 
 pub use error::{Error, Result, shape_str};
 pub use gemm::{Kernel, Trans, choose_kernel, gemm, gemm_with_threads, matmul, matmul_t};
+pub use lstm_kernels::{lstm_cell_backward, lstm_cell_forward};
 pub use matrix::{
     Matrix, add, axpy, check_same_shape, check_shape, column, from_rows, hadamard, sub,
 };

@@ -1,0 +1,579 @@
+//! The fused LSTM: a whole layer (one or both directions, all time steps) as one autodiff
+//! node with a hand-written backward pass.
+//!
+//! What makes it fast (the techniques of oneDNN, cuDNN and Appleyard et al. 2016):
+//! - **one GEMM for the input projections of all steps**: `W_ih·X` over all `T·B` columns;
+//! - **one `[4H, H]·[H, B]` GEMM per step**, accumulated straight into that step's columns of
+//!   the projection, then **all gate arithmetic in one pass**
+//!   ([`lstm_cell_forward`](neurotext_linalg::lstm_cell_forward)) over a layout where each
+//!   example's four gates are contiguous;
+//! - the backward pass keeps the **gate activations and cell states of every step**, runs only
+//!   the recurrent chain step by step, and then forms **`∂W_ih`, `∂W_hh` and `∂X` each as one
+//!   GEMM over all steps** (`∂W_hh` pairs the gate gradients with the outputs shifted by one
+//!   step, read through views, not copied);
+//! - **independent work runs side by side**: the two directions of a BiLSTM concurrently,
+//!   and, for one direction, disjoint halves of the batch (sequences never interact);
+//! - **no allocation inside the time loop**: states and scratch are allocated once.
+//!
+//! Padding: a padded step leaves the state unchanged and outputs zeros, so "last state" is
+//! each sequence's own last real step, and the reverse direction starts at each sequence's
+//! own last token. It costs nothing extra (unlike PyTorch's packed sequences).
+//!
+//! Every number here is checked against the composed version built from autodiff ops
+//! ([`Lstm::forward_composed`](crate::Lstm::forward_composed)) and by `gradcheck`.
+
+use std::ops::Range;
+
+use nalgebra::{DMatrixView, DMatrixViewMut};
+use neurotext_autodiff::{InputGrads, Op, Var};
+use neurotext_linalg::{
+    Matrix, Trans, gemm_with_threads, lstm_cell_backward, lstm_cell_forward, threads,
+};
+
+use crate::batch::SeqBatch;
+use crate::error::{Result, batch_error};
+
+/// The four parameters of one direction, as graph values: `W_ih` `[4H, I]`, `W_hh` `[4H, H]`,
+/// `b_ih` and `b_hh` `[4H, 1]` (PyTorch's layout and gate order i, f, g, o).
+#[derive(Clone, Copy, Debug)]
+pub struct DirectionVars<'g> {
+    /// Input weights.
+    pub w_ih: Var<'g>,
+    /// Recurrent weights.
+    pub w_hh: Var<'g>,
+    /// Input bias.
+    pub b_ih: Var<'g>,
+    /// Recurrent bias.
+    pub b_hh: Var<'g>,
+    /// Whether this direction runs from each sequence's last step to its first.
+    pub reverse: bool,
+}
+
+/// Runs one LSTM layer over a padded batch as a single fused node.
+///
+/// `x` is `[I, T·B]` (time-major, see [`SeqBatch`]); the result is `[D·H, T·B]` with the
+/// directions' outputs stacked (rows `0..H` for the first direction, `H..2H` for the second),
+/// zeros at padded steps. `truncate = Some(k)` cuts the gradient of the recurrence every `k`
+/// steps (truncated backpropagation through time).
+///
+/// # Errors
+/// When shapes do not fit each other or the batch.
+pub fn lstm_layer<'g>(
+    x: Var<'g>,
+    dirs: &[DirectionVars<'g>],
+    batch: &SeqBatch,
+    truncate: Option<usize>,
+) -> Result<Var<'g>> {
+    if dirs.is_empty() || dirs.len() > 2 {
+        return Err(batch_error(
+            "lstm_layer",
+            format!("{} directions; expected 1 or 2", dirs.len()),
+        ));
+    }
+    let xv = x.value();
+    batch.check("lstm_layer", xv.shape())?;
+    let input = xv.nrows();
+    let (h4, _) = dirs[0].w_hh.shape();
+    let hidden = h4 / 4;
+    for d in dirs {
+        let ok = d.w_ih.shape() == (4 * hidden, input)
+            && d.w_hh.shape() == (4 * hidden, hidden)
+            && d.b_ih.shape() == (4 * hidden, 1)
+            && d.b_hh.shape() == (4 * hidden, 1)
+            && h4.is_multiple_of(4)
+            && hidden > 0;
+        if !ok {
+            return Err(batch_error(
+                "lstm_layer",
+                format!(
+                    "weights do not fit input size {input} and hidden size {hidden}: W_ih {:?}, W_hh {:?}, b_ih {:?}, b_hh {:?}",
+                    d.w_ih.shape(),
+                    d.w_hh.shape(),
+                    d.b_ih.shape(),
+                    d.b_hh.shape()
+                ),
+            ));
+        }
+    }
+    if truncate == Some(0) {
+        return Err(batch_error(
+            "lstm_layer",
+            "truncation must be at least 1 step",
+        ));
+    }
+    let spec = Spec {
+        batch: batch.clone(),
+        hidden,
+        truncate,
+    };
+    let weights: Vec<_> = dirs
+        .iter()
+        .map(|d| {
+            (
+                d.w_ih.value(),
+                d.w_hh.value(),
+                d.b_ih.value(),
+                d.b_hh.value(),
+            )
+        })
+        .collect();
+    let reverse: Vec<bool> = dirs.iter().map(|d| d.reverse).collect();
+    let per_dir_threads = (threads() / dirs.len()).max(1);
+    let run = |k: usize| {
+        let (w_ih, w_hh, b_ih, b_hh) = &weights[k];
+        forward_direction(
+            &spec,
+            &xv,
+            w_ih,
+            w_hh,
+            b_ih,
+            b_hh,
+            reverse[k],
+            per_dir_threads,
+        )
+    };
+    let results: Vec<Forward> = if dirs.len() == 2 {
+        let (a, b) = neurotext_linalg::join(|_| run(0), |_| run(1));
+        vec![a?, b?]
+    } else {
+        vec![run(0)?]
+    };
+    let n = batch.columns();
+    let y = stack_rows(&results.iter().map(|r| &r.y).collect::<Vec<_>>(), hidden, n);
+    let op = FusedLstm {
+        spec,
+        reverse,
+        saved: results
+            .into_iter()
+            .map(|r| Saved {
+                gates: r.gates,
+                cells: r.cells,
+            })
+            .collect(),
+    };
+    let mut inputs = vec![x];
+    for d in dirs {
+        inputs.extend_from_slice(&[d.w_ih, d.w_hh, d.b_ih, d.b_hh]);
+    }
+    Ok(x.graph().push(y, op, &inputs))
+}
+
+#[derive(Clone, Debug)]
+struct Spec {
+    batch: SeqBatch,
+    hidden: usize,
+    truncate: Option<usize>,
+}
+
+struct Forward {
+    y: Matrix,
+    gates: Matrix,
+    cells: Matrix,
+}
+
+struct Saved {
+    /// Gate activations i, f, a, o of every step, `[4H, T·B]`.
+    gates: Matrix,
+    /// Cell states of every step, `[H, T·B]` (zeros at padding).
+    cells: Matrix,
+}
+
+struct FusedLstm {
+    spec: Spec,
+    reverse: Vec<bool>,
+    saved: Vec<Saved>,
+}
+
+/// Splits `0..n` into `parts` contiguous ranges of nearly equal size.
+fn split_range(n: usize, parts: usize) -> Vec<Range<usize>> {
+    let parts = parts.clamp(1, n.max(1));
+    (0..parts)
+        .map(|p| (p * n / parts)..((p + 1) * n / parts))
+        .collect()
+}
+
+/// Cuts a time-major buffer (`rows` values per column, `batch` columns per step) into, for
+/// each part of the batch, its slice of every step: the parts can then run on separate
+/// threads without sharing anything.
+fn split_steps<'a, T>(
+    data: &'a mut [T],
+    rows: usize,
+    batch: usize,
+    parts: &[Range<usize>],
+) -> Vec<Vec<&'a mut [T]>> {
+    let mut out: Vec<Vec<&'a mut [T]>> = parts.iter().map(|_| Vec::new()).collect();
+    for step in data.chunks_mut(rows * batch) {
+        let mut rest = step;
+        for (p, r) in parts.iter().enumerate() {
+            let (head, tail) = rest.split_at_mut(r.len() * rows);
+            out[p].push(head);
+            rest = tail;
+        }
+    }
+    out
+}
+
+/// Like [`split_steps`], read-only.
+fn split_steps_ref<'a, T>(
+    data: &'a [T],
+    rows: usize,
+    batch: usize,
+    parts: &[Range<usize>],
+) -> Vec<Vec<&'a [T]>> {
+    let mut out: Vec<Vec<&'a [T]>> = parts.iter().map(|_| Vec::new()).collect();
+    for step in data.chunks(rows * batch) {
+        let mut rest = step;
+        for (p, r) in parts.iter().enumerate() {
+            let (head, tail) = rest.split_at(r.len() * rows);
+            out[p].push(head);
+            rest = tail;
+        }
+    }
+    out
+}
+
+/// The maximal runs of real (unpadded) columns of step `t` within a part of the batch.
+fn real_runs(lengths: &[usize], t: usize) -> impl Iterator<Item = Range<usize>> + '_ {
+    let mut b = 0;
+    std::iter::from_fn(move || {
+        while b < lengths.len() && t >= lengths[b] {
+            b += 1;
+        }
+        if b == lengths.len() {
+            return None;
+        }
+        let start = b;
+        while b < lengths.len() && t < lengths[b] {
+            b += 1;
+        }
+        Some(start..b)
+    })
+}
+
+/// Runs `f` on every part, on its own thread when there is more than one.
+fn for_each_part<P: Send>(parts: Vec<P>, f: impl Fn(P) -> Result<()> + Sync) -> Result<()> {
+    if parts.len() == 1 {
+        return parts.into_iter().try_for_each(f);
+    }
+    let f = &f;
+    std::thread::scope(|s| {
+        let handles: Vec<_> = parts.into_iter().map(|p| s.spawn(move || f(p))).collect();
+        handles
+            .into_iter()
+            .try_for_each(|h| h.join().expect("an LSTM worker thread panicked"))
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn forward_direction(
+    spec: &Spec,
+    x: &Matrix,
+    w_ih: &Matrix,
+    w_hh: &Matrix,
+    b_ih: &Matrix,
+    b_hh: &Matrix,
+    reverse: bool,
+    threads: usize,
+) -> Result<Forward> {
+    let (hidden, b, t_len) = (spec.hidden, spec.batch.batch(), spec.batch.max_len());
+    let n = spec.batch.columns();
+    // All input projections at once, then the two biases.
+    let mut gates = Matrix::zeros(4 * hidden, n);
+    gemm_with_threads(1.0, w_ih, Trans::No, x, Trans::No, 0.0, &mut gates, threads)?;
+    let bias = b_ih + b_hh;
+    for mut col in gates.column_iter_mut() {
+        col += &bias;
+    }
+    let mut y = Matrix::zeros(hidden, n);
+    let mut cells = Matrix::zeros(hidden, n);
+    let parts = split_range(b, threads);
+    let g_parts = split_steps(gates.as_mut_slice(), 4 * hidden, b, &parts);
+    let y_parts = split_steps(y.as_mut_slice(), hidden, b, &parts);
+    let c_parts = split_steps(cells.as_mut_slice(), hidden, b, &parts);
+    let work: Vec<_> = parts
+        .iter()
+        .cloned()
+        .zip(g_parts)
+        .zip(y_parts)
+        .zip(c_parts)
+        .map(|(((r, g), y), c)| (r, g, y, c))
+        .collect();
+    let lengths = spec.batch.lengths();
+    for_each_part(work, |(range, mut g_steps, mut y_steps, mut c_steps)| {
+        let lens = &lengths[range.clone()];
+        let cols = range.len();
+        let mut h = Matrix::zeros(hidden, cols);
+        let mut c = vec![0.0f32; hidden * cols];
+        for s in 0..t_len {
+            let t = if reverse { t_len - 1 - s } else { s };
+            let g_t = &mut g_steps[t];
+            {
+                let mut view = DMatrixViewMut::from_slice(g_t, 4 * hidden, cols);
+                gemm_with_threads(1.0, w_hh, Trans::No, &h, Trans::No, 1.0, &mut view, 1)?;
+            }
+            for run in real_runs(lens, t) {
+                let (g4, g1) = (
+                    4 * hidden * run.start..4 * hidden * run.end,
+                    hidden * run.start..hidden * run.end,
+                );
+                lstm_cell_forward(
+                    &mut g_t[g4],
+                    &mut c[g1.clone()],
+                    &mut y_steps[t][g1.clone()],
+                    hidden,
+                )?;
+                c_steps[t][g1.clone()].copy_from_slice(&c[g1.clone()]);
+                h.as_mut_slice()[g1.clone()].copy_from_slice(&y_steps[t][g1]);
+            }
+        }
+        Ok(())
+    })?;
+    let _ = t_len;
+    Ok(Forward { y, gates, cells })
+}
+
+/// Stacks `[H, n]` matrices along rows into `[D·H, n]`.
+fn stack_rows(parts: &[&Matrix], hidden: usize, n: usize) -> Matrix {
+    if parts.len() == 1 {
+        return parts[0].clone();
+    }
+    let d = parts.len();
+    let mut out = Matrix::zeros(d * hidden, n);
+    for (col, dst) in out.as_mut_slice().chunks_exact_mut(d * hidden).enumerate() {
+        for (k, p) in parts.iter().enumerate() {
+            dst[k * hidden..(k + 1) * hidden]
+                .copy_from_slice(&p.as_slice()[col * hidden..(col + 1) * hidden]);
+        }
+    }
+    out
+}
+
+/// Gradients of one direction.
+struct DirGrads {
+    dx: Option<Matrix>,
+    dw_ih: Matrix,
+    dw_hh: Matrix,
+    db: Matrix,
+}
+
+impl FusedLstm {
+    #[allow(clippy::too_many_arguments)]
+    fn backward_direction(
+        &self,
+        k: usize,
+        x: &Matrix,
+        w_ih: &Matrix,
+        w_hh: &Matrix,
+        y: &Matrix,
+        gy: &Matrix,
+        need_dx: bool,
+        threads: usize,
+    ) -> Result<DirGrads> {
+        let spec = &self.spec;
+        let (hidden, b, t_len, n) = (
+            spec.hidden,
+            spec.batch.batch(),
+            spec.batch.max_len(),
+            spec.batch.columns(),
+        );
+        let reverse = self.reverse[k];
+        let saved = &self.saved[k];
+        let dirs = self.reverse.len();
+        // This direction's rows of the output and of its gradient, made contiguous.
+        let gy_d = Matrix::from_fn(hidden, n, |i, j| gy[(k * hidden + i, j)]);
+        let mut dgates = Matrix::zeros(4 * hidden, n);
+        let parts = split_range(b, threads);
+        let dg_parts = split_steps(dgates.as_mut_slice(), 4 * hidden, b, &parts);
+        let g_parts = split_steps_ref(saved.gates.as_slice(), 4 * hidden, b, &parts);
+        let c_parts = split_steps_ref(saved.cells.as_slice(), hidden, b, &parts);
+        let gy_parts = split_steps_ref(gy_d.as_slice(), hidden, b, &parts);
+        let work: Vec<_> = parts
+            .iter()
+            .cloned()
+            .zip(dg_parts)
+            .zip(g_parts)
+            .zip(c_parts)
+            .zip(gy_parts)
+            .map(|((((r, dg), g), c), gy)| (r, dg, g, c, gy))
+            .collect();
+        let lengths = spec.batch.lengths();
+        let truncate = spec.truncate;
+        for_each_part(work, |(range, mut dg_steps, g_steps, c_steps, gy_steps)| {
+            let lens = &lengths[range.clone()];
+            let cols = range.len();
+            let mut dh = Matrix::zeros(hidden, cols);
+            let mut dc = vec![0.0f32; hidden * cols];
+            let mut dh_total = vec![0.0f32; hidden * cols];
+            let zeros = vec![0.0f32; hidden * cols];
+            for s in (0..t_len).rev() {
+                let t = if reverse { t_len - 1 - s } else { s };
+                // The step processed just before this one in the forward pass.
+                let prev = if reverse {
+                    (t + 1 < t_len).then(|| t + 1)
+                } else {
+                    t.checked_sub(1)
+                };
+                for run in real_runs(lens, t) {
+                    let (g4, g1) = (
+                        4 * hidden * run.start..4 * hidden * run.end,
+                        hidden * run.start..hidden * run.end,
+                    );
+                    for ((d, a), b) in dh_total[g1.clone()]
+                        .iter_mut()
+                        .zip(&gy_steps[t][g1.clone()])
+                        .zip(&dh.as_slice()[g1.clone()])
+                    {
+                        *d = a + b;
+                    }
+                    let c_prev = match prev {
+                        Some(p) => &c_steps[p][g1.clone()],
+                        None => &zeros[g1.clone()],
+                    };
+                    lstm_cell_backward(
+                        &g_steps[t][g4.clone()],
+                        c_prev,
+                        &c_steps[t][g1.clone()],
+                        &dh_total[g1.clone()],
+                        &mut dc[g1],
+                        &mut dg_steps[t][g4],
+                        hidden,
+                    )?;
+                }
+                let dg_t = DMatrixView::from_slice(&dg_steps[t][..], 4 * hidden, cols);
+                gemm_with_threads(1.0, w_hh, Trans::Yes, &dg_t, Trans::No, 0.0, &mut dh, 1)?;
+                if truncate.is_some_and(|k| s > 0 && s % k == 0) {
+                    dh.fill(0.0);
+                    dc.fill(0.0);
+                }
+            }
+            Ok(())
+        })?;
+        // The three large products, each one GEMM over all steps.
+        let mut dw_ih = Matrix::zeros(4 * hidden, x.nrows());
+        gemm_with_threads(
+            1.0,
+            &dgates,
+            Trans::No,
+            x,
+            Trans::Yes,
+            0.0,
+            &mut dw_ih,
+            threads,
+        )?;
+        let mut dw_hh = Matrix::zeros(4 * hidden, hidden);
+        if t_len > 1 {
+            // h_{t−1} of step t is the output one step earlier in processing order.
+            let y_d = y.rows(k * hidden, hidden);
+            let (dg_cols, y_cols) = if reverse {
+                (0..n - b, b..n)
+            } else {
+                (b..n, 0..n - b)
+            };
+            let dg_v = dgates.columns(dg_cols.start, dg_cols.len());
+            let y_v = y_d.columns(y_cols.start, y_cols.len());
+            gemm_with_threads(
+                1.0,
+                &dg_v,
+                Trans::No,
+                &y_v,
+                Trans::Yes,
+                0.0,
+                &mut dw_hh,
+                threads,
+            )?;
+        }
+        let db = Matrix::from_fn(4 * hidden, 1, |i, _| dgates.row(i).sum());
+        let dx = if need_dx {
+            let mut dx = Matrix::zeros(x.nrows(), n);
+            gemm_with_threads(
+                1.0,
+                w_ih,
+                Trans::Yes,
+                &dgates,
+                Trans::No,
+                0.0,
+                &mut dx,
+                threads,
+            )?;
+            Some(dx)
+        } else {
+            None
+        };
+        let _ = dirs;
+        Ok(DirGrads {
+            dx,
+            dw_ih,
+            dw_hh,
+            db,
+        })
+    }
+}
+
+impl Op for FusedLstm {
+    fn name(&self) -> &'static str {
+        "lstm_layer"
+    }
+
+    fn backward(&self, x: &[&Matrix], y: &Matrix, gy: &Matrix, grads: &mut InputGrads<'_, '_>) {
+        let dirs = self.reverse.len();
+        let need_dx = grads.needs(0);
+        let per_dir_threads = (threads() / dirs).max(1);
+        let run = |k: usize| {
+            let (w_ih, w_hh) = (x[1 + 4 * k], x[2 + 4 * k]);
+            self.backward_direction(k, x[0], w_ih, w_hh, y, gy, need_dx, per_dir_threads)
+        };
+        let results: Vec<DirGrads> = if dirs == 2 {
+            let (a, b) = neurotext_linalg::join(|_| run(0), |_| run(1));
+            vec![a, b]
+        } else {
+            vec![run(0)]
+        }
+        .into_iter()
+        .map(|r| r.expect("lstm_layer backward: shapes were checked in forward"))
+        .collect();
+        for (k, r) in results.into_iter().enumerate() {
+            if let Some(dx) = r.dx {
+                grads.add(0, dx);
+            }
+            grads.add(1 + 4 * k, r.dw_ih);
+            grads.add(2 + 4 * k, r.dw_hh);
+            grads.add(3 + 4 * k, r.db.clone());
+            grads.add(4 + 4 * k, r.db);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_range_covers_everything_in_order() {
+        assert_eq!(split_range(5, 2), vec![0..2, 2..5]);
+        assert_eq!(split_range(1, 4), vec![0..1]);
+        assert_eq!(split_range(4, 1), vec![0..4]);
+    }
+
+    #[test]
+    fn real_runs_skip_padding() {
+        let lens = [3, 1, 2, 3];
+        assert_eq!(real_runs(&lens, 0).collect::<Vec<_>>(), vec![0..4]);
+        assert_eq!(real_runs(&lens, 1).collect::<Vec<_>>(), vec![0..1, 2..4]);
+        assert_eq!(real_runs(&lens, 2).collect::<Vec<_>>(), vec![0..1, 3..4]);
+        assert_eq!(real_runs(&lens, 3).count(), 0);
+    }
+
+    #[test]
+    fn split_steps_gives_each_part_its_columns_of_every_step() {
+        let mut data: Vec<usize> = (0..12).collect(); // rows 2, batch 3, 2 steps
+        let parts = split_steps(&mut data, 2, 3, &[0..1, 1..3]);
+        assert_eq!(
+            parts[0].iter().map(|s| s.to_vec()).collect::<Vec<_>>(),
+            vec![vec![0, 1], vec![6, 7]]
+        );
+        assert_eq!(
+            parts[1].iter().map(|s| s.to_vec()).collect::<Vec<_>>(),
+            vec![vec![2, 3, 4, 5], vec![8, 9, 10, 11]]
+        );
+    }
+}
