@@ -163,3 +163,53 @@ fn every_optimizer_descends_rosenbrocks_function() {
         assert!(f < start, "{name}: {f} ≥ {start}");
     }
 }
+
+#[path = "../examples/lecture/recurrent.rs"]
+#[allow(dead_code)]
+mod recurrent;
+
+#[test]
+fn rnn_with_unit_weights_counts_ones() {
+    assert_eq!(recurrent::count_ones(&[1, 0, 1, 1, 0]).unwrap(), 3.0);
+    assert_eq!(recurrent::count_ones(&[0, 0, 0]).unwrap(), 0.0);
+    assert_eq!(recurrent::count_ones(&[1; 40]).unwrap(), 40.0);
+}
+
+#[test]
+fn lstm_step_matches_lecture_example() {
+    let steps = recurrent::lecture_lstm().unwrap();
+    let lecture = [
+        [0.81775, 0.96083, 0.85195, 0.81757, 0.78572, 0.53631],
+        [0.8498, 0.98118, 0.8703, 0.84993, 1.5176, 0.77197],
+    ];
+    for (t, (s, l)) in steps.iter().zip(lecture).enumerate() {
+        let got = [s.a, s.i, s.f, s.o, s.state, s.h];
+        for (k, name) in ["a", "i", "f", "o", "state", "h"].iter().enumerate() {
+            assert_4dp(&format!("step {t} {name}"), got[k], l[k]);
+        }
+    }
+}
+
+#[test]
+fn rnn_gradient_vanishes_orders_of_magnitude_faster_than_lstm_gradient() {
+    let table = recurrent::vanishing_gradient(&[2, 10, 50]).unwrap();
+    let (_, rnn_2, lstm_2) = table[0];
+    let (_, rnn_50, lstm_50) = table[2];
+    let rnn_fall = rnn_2 / rnn_50;
+    let lstm_fall = lstm_2 / lstm_50;
+    assert!(rnn_fall > 1e6, "the RNN's gradient fell only {rnn_fall}×");
+    assert!(
+        rnn_fall > 1e4 * lstm_fall,
+        "RNN fell {rnn_fall}×, LSTM {lstm_fall}×"
+    );
+}
+
+#[test]
+fn lstm_remembers_the_first_token_and_simple_rnn_does_not() {
+    let (rnn, lstm) = recurrent::long_range_memory(50).unwrap();
+    assert!(lstm >= 0.95, "LSTM validation accuracy {lstm}");
+    assert!(
+        rnn <= 0.65,
+        "simple RNN validation accuracy {rnn}: it should not beat chance by much"
+    );
+}

@@ -2,6 +2,7 @@
 //! lecture gives. Run with `cargo run --release --example lecture`.
 
 mod basics;
+mod recurrent;
 mod training;
 
 use basics::Res;
@@ -74,6 +75,44 @@ fn main() -> Res<()> {
     );
 
     print_training()?;
+    print_recurrent()?;
+    Ok(())
+}
+
+fn print_recurrent() -> Res<()> {
+    heading("11. A recurrent network counts ones: wₓ = 1, wₕ = 1, identity");
+    for bits in [&[1u8, 0, 1, 1, 0][..], &[0, 0, 0], &[1, 1, 1, 1, 1, 1, 1]] {
+        println!("  {bits:?} → {}", recurrent::count_ones(bits)?);
+    }
+
+    heading("12. The lecture's LSTM example: x₀ = (1, 2), x₁ = (0.5, 3), hidden size 1");
+    let lecture = [
+        [0.81775, 0.96083, 0.85195, 0.81757, 0.78572, 0.53631],
+        [0.8498, 0.98118, 0.8703, 0.84993, 1.5176, 0.77197],
+    ];
+    for (t, (s, l)) in recurrent::lecture_lstm()?.iter().zip(lecture).enumerate() {
+        let c = [s.a, s.i, s.f, s.o, s.state, s.h];
+        for (k, name) in ["a", "i", "f", "o", "state", "h"].iter().enumerate() {
+            println!(
+                "  step {t}: {name:<6} computed {:>8.5}   lecture {}",
+                c[k], l[k]
+            );
+        }
+    }
+
+    heading("13. The vanishing gradient: ‖∂h_T/∂h_1‖ for a tanh RNN and an LSTM (16 units)");
+    println!("  {:>4}  {:>12}  {:>12}", "T", "RNN", "LSTM");
+    for (t, rnn, lstm) in recurrent::vanishing_gradient(&[2, 5, 10, 20, 30, 40, 50])? {
+        println!("  {t:>4}  {rnn:>12.3e}  {lstm:>12.3e}");
+    }
+
+    heading("14. Remembering the first token of 50 (a long-range dependency)");
+    let (rnn, lstm) = recurrent::long_range_memory(50)?;
+    println!(
+        "  simple RNN: validation accuracy {:.1} %   (chance: 50 %)",
+        rnn * 100.0
+    );
+    println!("  LSTM:       validation accuracy {:.1} %", lstm * 100.0);
     Ok(())
 }
 

@@ -147,6 +147,31 @@ where
     SB: RawStorage<f32, Dyn, Dyn>,
     SC: RawStorageMut<f32, Dyn, Dyn>,
 {
+    gemm_with_kernel(None, alpha, a, ta, b, tb, beta, c, threads)
+}
+
+/// [`gemm_with_threads`] on a chosen kernel (`None`: [`choose_kernel`] decides), for
+/// benchmarks that compare the kernels on one shape.
+///
+/// # Errors
+/// As [`gemm_with_threads`].
+#[allow(clippy::too_many_arguments)]
+pub fn gemm_with_kernel<SA, SB, SC>(
+    kernel: Option<Kernel>,
+    alpha: f32,
+    a: &NMatrix<f32, Dyn, Dyn, SA>,
+    ta: Trans,
+    b: &NMatrix<f32, Dyn, Dyn, SB>,
+    tb: Trans,
+    beta: f32,
+    c: &mut NMatrix<f32, Dyn, Dyn, SC>,
+    threads: usize,
+) -> Result<()>
+where
+    SA: RawStorage<f32, Dyn, Dyn>,
+    SB: RawStorage<f32, Dyn, Dyn>,
+    SC: RawStorageMut<f32, Dyn, Dyn>,
+{
     if threads == 0 {
         return Err(Error::Invalid {
             op: "gemm",
@@ -186,7 +211,8 @@ where
     // SAFETY: every pointer and stride comes from a live nalgebra matrix whose extents match the
     // dimensions checked above (m×k, k×n, m×n), C is borrowed mutably so it cannot alias A or B,
     // and both kernels read and write only inside those extents.
-    unsafe { run_kernel(alpha, lhs, rhs, beta, out, m, n, k, threads) };
+    let kernel = kernel.unwrap_or_else(|| choose_kernel(m, n, k, threads));
+    unsafe { run_kernel(kernel, alpha, lhs, rhs, beta, out, m, n, k, threads) };
     Ok(())
 }
 
@@ -202,6 +228,7 @@ struct Out {
 /// the given strides, and `out` must be writable.
 #[allow(clippy::too_many_arguments)]
 unsafe fn run_kernel(
+    kernel: Kernel,
     alpha: f32,
     lhs: Operand,
     rhs: Operand,
@@ -212,7 +239,7 @@ unsafe fn run_kernel(
     k: usize,
     threads: usize,
 ) {
-    match choose_kernel(m, n, k, threads) {
+    match kernel {
         Kernel::MatrixMultiply => {
             // SAFETY: forwarded from the caller; matrixmultiply does not read C when β = 0.
             unsafe {

@@ -53,7 +53,9 @@ mod sparse;
 mod threads;
 
 pub use error::{Error, Result, shape_str};
-pub use gemm::{Kernel, Trans, choose_kernel, gemm, gemm_with_threads, matmul, matmul_t};
+pub use gemm::{
+    Kernel, Trans, choose_kernel, gemm, gemm_with_kernel, gemm_with_threads, matmul, matmul_t,
+};
 pub use lstm_kernels::{lstm_cell_backward, lstm_cell_forward};
 pub use matrix::{
     Matrix, add, axpy, check_same_shape, check_shape, column, from_rows, hadamard, sub,

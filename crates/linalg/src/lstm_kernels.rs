@@ -47,18 +47,27 @@ fn forward_body(gates: &mut [f32], c: &mut [f32], h: &mut [f32], hidden: usize) 
         let (gi, rest) = g.split_at_mut(hidden);
         let (gf, rest) = rest.split_at_mut(hidden);
         let (ga, go) = rest.split_at_mut(hidden);
-        for j in 0..hidden {
-            let i = sigmoid(gi[j]);
-            let f = sigmoid(gf[j]);
-            let a = tanh(ga[j]);
-            let o = sigmoid(go[j]);
-            gi[j] = i;
-            gf[j] = f;
-            ga[j] = a;
-            go[j] = o;
-            let cn = f * c[j] + i * a;
-            c[j] = cn;
-            h[j] = o * tanh(cn);
+        // One simple loop per activation, then one for the states: each loop vectorises
+        // across elements (a single loop over all four gates gets vectorised across the
+        // gates instead, four lanes wide, at a third of the speed).
+        for gate in [&mut *gi, &mut *gf, &mut *go] {
+            for z in gate.iter_mut() {
+                *z = sigmoid(*z);
+            }
+        }
+        for z in ga.iter_mut() {
+            *z = tanh(*z);
+        }
+        for ((((c, h), &i), &f), (&a, &o)) in c
+            .iter_mut()
+            .zip(h.iter_mut())
+            .zip(gi.iter())
+            .zip(gf.iter())
+            .zip(ga.iter().zip(go.iter()))
+        {
+            let cn = f * *c + i * a;
+            *c = cn;
+            *h = o * tanh(cn);
         }
     }
 }
@@ -105,29 +114,38 @@ fn backward_body(
     dgates: &mut [f32],
     hidden: usize,
 ) {
-    let cols = c.len() / hidden.max(1);
-    for k in 0..cols {
-        let g = &gates[4 * hidden * k..4 * hidden * (k + 1)];
+    let columns = gates
+        .chunks_exact(4 * hidden)
+        .zip(dgates.chunks_exact_mut(4 * hidden))
+        .zip(c_prev.chunks_exact(hidden))
+        .zip(c.chunks_exact(hidden))
+        .zip(dh.chunks_exact(hidden))
+        .zip(dc.chunks_exact_mut(hidden));
+    for (((((g, dg), cp), cc), dhh), dcc) in columns {
         let (gi, rest) = g.split_at(hidden);
         let (gf, rest) = rest.split_at(hidden);
         let (ga, go) = rest.split_at(hidden);
-        let dg = &mut dgates[4 * hidden * k..4 * hidden * (k + 1)];
         let (di, rest) = dg.split_at_mut(hidden);
         let (df, rest) = rest.split_at_mut(hidden);
         let (da, dout) = rest.split_at_mut(hidden);
-        let span = hidden * k..hidden * (k + 1);
-        let (cp, cc, dhh) = (&c_prev[span.clone()], &c[span.clone()], &dh[span.clone()]);
-        let dcc = &mut dc[span];
-        for j in 0..hidden {
-            let (i, f, a, o) = (gi[j], gf[j], ga[j], go[j]);
-            let tc = tanh(cc[j]);
-            let d_o = dhh[j] * tc;
-            let dct = dcc[j] + dhh[j] * o * (1.0 - tc * tc);
-            di[j] = dct * a * i * (1.0 - i);
-            df[j] = dct * cp[j] * f * (1.0 - f);
-            da[j] = dct * i * (1.0 - a * a);
-            dout[j] = d_o * o * (1.0 - o);
-            dcc[j] = dct * f;
+        let acts = gi.iter().zip(gf).zip(ga).zip(go);
+        let grads = di
+            .iter_mut()
+            .zip(df.iter_mut())
+            .zip(da.iter_mut())
+            .zip(dout.iter_mut());
+        let states = cp.iter().zip(cc).zip(dhh).zip(dcc.iter_mut());
+        for ((((&i, &f), &a), &o), ((((di, df), da), dout), (((&cp, &c), &dh), dc))) in
+            acts.zip(grads.zip(states))
+        {
+            let tc = tanh(c);
+            let d_o = dh * tc;
+            let dct = *dc + dh * o * (1.0 - tc * tc);
+            *di = dct * a * i * (1.0 - i);
+            *df = dct * cp * f * (1.0 - f);
+            *da = dct * i * (1.0 - a * a);
+            *dout = d_o * o * (1.0 - o);
+            *dc = dct * f;
         }
     }
 }

@@ -9,6 +9,8 @@
 //! - [`layers`]: `Linear`, activations, `Sequential`, `Residual`, `Embedding`, `Dropout`,
 //!   initialisers and losses.
 //! - [`optim`]: SGD, momentum, Nesterov, Adagrad, RMSprop, Adam; clipping and schedules.
+//! - [`recurrent`]: RNN, LSTM, BiLSTM, stacked LSTMs, pooling and attention over padded
+//!   batches, and the fused LSTM.
 //! - [`train`]: the training loop, early stopping, metrics and checkpoints.
 //! - [`prelude`]: the names most programs need.
 //!
@@ -32,6 +34,7 @@ pub use neurotext_autodiff as autodiff;
 pub use neurotext_layers as layers;
 pub use neurotext_linalg as linalg;
 pub use neurotext_optim as optim;
+pub use neurotext_recurrent as recurrent;
 pub use neurotext_train as train;
 
 /// The names most programs need: `use neurotext::prelude::*;`.
@@ -47,6 +50,9 @@ pub mod prelude {
     };
     pub use neurotext_optim::{
         Adagrad, Adam, AnyOptimizer, Momentum, Nesterov, Optimizer, RmsProp, Schedule, Sgd,
+    };
+    pub use neurotext_recurrent::{
+        AttentionPooling, BiLstm, Lstm, LstmStack, Pooling, Rnn, SeqBatch,
     };
     pub use neurotext_train::{
         ConfusionMatrix, Objective, TrainConfig, TrainState, Trainer, Validation,

