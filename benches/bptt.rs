@@ -19,24 +19,28 @@ const CONFIGS: [(usize, usize, usize, usize); 3] =
 
 /// One direction or both.
 enum Net {
-    Uni(Lstm),
-    Bi(BiLstm),
+    Uni(Box<Lstm>),
+    Bi(Box<BiLstm>),
 }
 
 impl Net {
     fn new(bidirectional: bool, input: usize, hidden: usize) -> Self {
         let mut rng = random::seeded_rng(0);
         if bidirectional {
-            Net::Bi(BiLstm::new(input, hidden, &mut rng).expect("valid sizes"))
+            Net::Bi(Box::new(
+                BiLstm::new(input, hidden, &mut rng).expect("valid sizes"),
+            ))
         } else {
-            Net::Uni(Lstm::new(input, hidden, &mut rng).expect("valid sizes"))
+            Net::Uni(Box::new(
+                Lstm::new(input, hidden, &mut rng).expect("valid sizes"),
+            ))
         }
     }
 
     fn module(&mut self) -> &mut dyn Module {
         match self {
-            Net::Uni(l) => l,
-            Net::Bi(l) => l,
+            Net::Uni(l) => l.as_mut(),
+            Net::Bi(l) => l.as_mut(),
         }
     }
 

@@ -3,6 +3,7 @@
 
 mod basics;
 mod recurrent;
+mod text;
 mod training;
 
 use basics::Res;
@@ -76,6 +77,7 @@ fn main() -> Res<()> {
 
     print_training()?;
     print_recurrent()?;
+    text::print()?;
     Ok(())
 }
 

@@ -12,6 +12,8 @@
 //! - [`recurrent`]: RNN, LSTM, BiLSTM, stacked LSTMs, pooling and attention over padded
 //!   batches, and the fused LSTM.
 //! - [`train`]: the training loop, early stopping, metrics and checkpoints.
+//! - [`text`]: tokenizer, vocabulary, one-hot and bag-of-words rows, padded sequences, corpus
+//!   readers.
 //! - [`prelude`]: the names most programs need.
 //!
 //! # Example: one neuron, as in the lecture
@@ -35,6 +37,7 @@ pub use neurotext_layers as layers;
 pub use neurotext_linalg as linalg;
 pub use neurotext_optim as optim;
 pub use neurotext_recurrent as recurrent;
+pub use neurotext_text as text;
 pub use neurotext_train as train;
 
 /// The names most programs need: `use neurotext::prelude::*;`.
