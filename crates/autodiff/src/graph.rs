@@ -251,10 +251,9 @@ impl Graph {
     /// # Errors
     /// [`Error::Shape`] when `loss` is not `[1, 1]`.
     pub fn backward_into(&self, loss: Var<'_>, model: &mut dyn Module) -> Result<Gradients> {
-        let mut sinks: HashMap<ParamId, &mut Matrix> = HashMap::new();
+        let mut sinks: HashMap<ParamId, &mut Param> = HashMap::new();
         model.visit_params_mut("", &mut |_, p| {
-            let id = p.id();
-            sinks.insert(id, p.grad_mut());
+            sinks.insert(p.id(), p);
         });
         self.run_backward(loss, &mut sinks)
     }
@@ -262,7 +261,7 @@ impl Graph {
     fn run_backward(
         &self,
         loss: Var<'_>,
-        sinks: &mut HashMap<ParamId, &mut Matrix>,
+        sinks: &mut HashMap<ParamId, &mut Param>,
     ) -> Result<Gradients> {
         assert!(
             std::ptr::eq(loss.graph, self),
@@ -341,7 +340,7 @@ pub struct InputGrads<'a, 's> {
     ids: &'a [usize],
     nodes: &'a [Node],
     accs: &'a mut [Acc],
-    sinks: &'a mut HashMap<ParamId, &'s mut Matrix>,
+    sinks: &'a mut HashMap<ParamId, &'s mut Param>,
 }
 
 impl InputGrads<'_, '_> {
@@ -368,7 +367,7 @@ impl InputGrads<'_, '_> {
         );
         match &mut self.accs[id] {
             Acc::Owned(acc) => *acc += &g,
-            Acc::Sink(pid) => **self.sinks.get_mut(pid).expect("sink registered") += &g,
+            Acc::Sink(pid) => *self.sinks.get_mut(pid).expect("sink registered").grad_mut() += &g,
             slot @ Acc::Empty => *slot = Acc::Owned(g),
         }
     }
@@ -387,8 +386,33 @@ impl InputGrads<'_, '_> {
         }
         match acc {
             Acc::Owned(m) => f(m),
-            Acc::Sink(pid) => f(self.sinks.get_mut(pid).expect("sink registered")),
+            Acc::Sink(pid) => f(self.sinks.get_mut(pid).expect("sink registered").grad_mut()),
             Acc::Empty => unreachable!("filled above"),
+        }
+    }
+
+    /// Like [`add_with`](Self::add_with) for a gradient that `f` adds only to the columns
+    /// `cols` of input `i` (an embedding lookup, a bag-of-words layer): a parameter then
+    /// remembers which columns it touched, so that zeroing and optimizer updates can skip
+    /// the rest.
+    pub fn add_columns_with(
+        &mut self,
+        i: usize,
+        cols: impl IntoIterator<Item = usize>,
+        f: impl FnOnce(&mut Matrix),
+    ) {
+        if !self.needs(i) {
+            return;
+        }
+        let id = self.ids[i];
+        if let Acc::Sink(pid) = &self.accs[id] {
+            let pid = *pid;
+            self.sinks
+                .get_mut(&pid)
+                .expect("sink registered")
+                .add_to_grad_columns(cols, f);
+        } else {
+            self.add_with(i, f);
         }
     }
 }

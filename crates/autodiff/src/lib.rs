@@ -54,4 +54,4 @@ pub use graph::{Gradients, Graph, InputGrads, Op, Var};
 pub use module::{Module, join_name};
 pub use neurotext_linalg::{Matrix, Trans};
 pub use ops::{concat, sigmoid_scalar};
-pub use param::{Param, ParamId};
+pub use param::{GradSupport, Param, ParamId};

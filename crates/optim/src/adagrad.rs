@@ -48,11 +48,15 @@ impl Optimizer for Adagrad {
     fn step(&mut self, model: &mut dyn Module) -> Result<()> {
         let (lr, eps, wd) = (self.lr, self.eps, self.weight_decay);
         let slots = &mut self.g2;
-        for_each_param(model, |name, theta, grad| {
-            let g2 = slots.get(name, theta.shape())?;
-            g2.zip_apply(grad, |s, g| *s += g * g);
-            decay(theta, lr, wd);
-            theta.zip_zip_apply(grad, g2, |t, g, s| *t -= lr * g / (s + eps).sqrt());
+        for_each_param(model, |name, shape, spans| {
+            let g2 = slots.get(name, shape)?.as_mut_slice();
+            spans.for_each(|r, theta, grad| {
+                decay(theta, lr, wd);
+                for ((t, g), s) in theta.iter_mut().zip(grad).zip(&mut g2[r]) {
+                    *s += g * g;
+                    *t -= lr * g / (*s + eps).sqrt();
+                }
+            });
             Ok(())
         })
     }

@@ -92,20 +92,27 @@ impl Optimizer for Adam {
         let (c1, c2) = (1.0 - b1.powi(t), 1.0 - b2.powi(t));
         let inside = self.epsilon == Epsilon::InsideRoot;
         let (ms, vs) = (&mut self.m, &mut self.v);
-        for_each_param(model, |name, theta, grad| {
-            let m = ms.get(name, theta.shape())?;
-            m.zip_apply(grad, |m, g| *m = b1 * *m + (1.0 - b1) * g);
-            let v = vs.get(name, theta.shape())?;
-            v.zip_apply(grad, |v, g| *v = b2 * *v + (1.0 - b2) * g * g);
-            decay(theta, lr, wd);
-            theta.zip_zip_apply(m, v, |th, m, v| {
-                let (m_hat, v_hat) = (m / c1, v / c2);
-                let denom = if inside {
-                    (v_hat + eps).sqrt()
-                } else {
-                    v_hat.sqrt() + eps
-                };
-                *th -= lr * m_hat / denom;
+        for_each_param(model, |name, shape, spans| {
+            let m = ms.get(name, shape)?.as_mut_slice();
+            let v = vs.get(name, shape)?.as_mut_slice();
+            spans.for_each(|r, theta, grad| {
+                decay(theta, lr, wd);
+                for (((th, g), m), v) in theta
+                    .iter_mut()
+                    .zip(grad)
+                    .zip(&mut m[r.clone()])
+                    .zip(&mut v[r])
+                {
+                    *m = b1 * *m + (1.0 - b1) * g;
+                    *v = b2 * *v + (1.0 - b2) * g * g;
+                    let (m_hat, v_hat) = (*m / c1, *v / c2);
+                    let denom = if inside {
+                        (v_hat + eps).sqrt()
+                    } else {
+                        v_hat.sqrt() + eps
+                    };
+                    *th -= lr * m_hat / denom;
+                }
             });
             Ok(())
         })

@@ -2,15 +2,14 @@
 
 use neurotext_autodiff::Module;
 
-/// The global L2 norm of all gradients of `model`, `√(Σ g²)` over every parameter.
-pub fn grad_norm(model: &dyn Module) -> f32 {
+/// The global L2 norm of all gradients of `model`, `√(Σ g²)` over every parameter (only the
+/// columns a sparse gradient touched are read).
+pub fn grad_norm(model: &mut dyn Module) -> f32 {
     let mut sum = 0.0f64;
-    model.visit_params("", &mut |_, p| {
-        sum += p
-            .grad()
-            .iter()
-            .map(|&g| f64::from(g) * f64::from(g))
-            .sum::<f64>();
+    model.visit_params_mut("", &mut |_, p| {
+        p.for_each_grad_column(|_, col| {
+            sum += col.iter().map(|&g| f64::from(g) * f64::from(g)).sum::<f64>();
+        });
     });
     sum.sqrt() as f32
 }
@@ -24,7 +23,7 @@ pub fn clip_grad_norm(model: &mut dyn Module, max_norm: f32) -> f32 {
     let norm = grad_norm(model);
     if norm.is_finite() && norm > max_norm && norm > 0.0 {
         let scale = max_norm / norm;
-        model.visit_params_mut("", &mut |_, p| *p.grad_mut() *= scale);
+        model.visit_params_mut("", &mut |_, p| p.scale_grad(scale));
     }
     norm
 }

@@ -14,6 +14,14 @@
 //!   checkpoint resumes training exactly.
 //! - [`clip_grad_norm`], [`Schedule`].
 //!
+//! **Sparse gradients, lazy updates.** When a parameter's gradient touches only some columns
+//! (an embedding table, the first layer of a bag-of-words model; see
+//! [`GradSupport`](neurotext_autodiff::GradSupport)), every optimizer updates only those
+//! columns and leaves the state of the others untouched, like PyTorch's `SparseAdam` and
+//! TensorFlow's lazy Adam. A step then costs the size of the batch's vocabulary, not of the
+//! whole table. A parameter that received no gradient at all is skipped, as PyTorch skips
+//! parameters whose `.grad` is `None`.
+//!
 //! # Example: gradient descent on f(x) = x² − 2
 //! ```
 //! use neurotext_autodiff::{Graph, Matrix, Module, Param};

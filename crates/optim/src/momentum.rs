@@ -49,11 +49,15 @@ impl Optimizer for Momentum {
     fn step(&mut self, model: &mut dyn Module) -> Result<()> {
         let (lr, beta, wd) = (self.lr, self.beta, self.weight_decay);
         let slots = &mut self.m;
-        for_each_param(model, |name, theta, grad| {
-            let m = slots.get(name, theta.shape())?;
-            m.zip_apply(grad, |m, g| *m = beta * *m + lr * g);
-            decay(theta, lr, wd);
-            *theta -= &*m;
+        for_each_param(model, |name, shape, spans| {
+            let m = slots.get(name, shape)?.as_mut_slice();
+            spans.for_each(|r, theta, grad| {
+                decay(theta, lr, wd);
+                for ((t, g), m) in theta.iter_mut().zip(grad).zip(&mut m[r]) {
+                    *m = beta * *m + lr * g;
+                    *t -= *m;
+                }
+            });
             Ok(())
         })
     }

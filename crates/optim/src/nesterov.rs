@@ -56,11 +56,15 @@ impl Optimizer for Nesterov {
     fn step(&mut self, model: &mut dyn Module) -> Result<()> {
         let (lr, beta, wd) = (self.lr, self.beta, self.weight_decay);
         let slots = &mut self.v;
-        for_each_param(model, |name, phi, grad| {
-            let v = slots.get(name, phi.shape())?;
-            v.zip_apply(grad, |v, g| *v = beta * *v + lr * g);
-            decay(phi, lr, wd);
-            phi.zip_zip_apply(grad, v, |p, g, v| *p -= lr * g + beta * v);
+        for_each_param(model, |name, shape, spans| {
+            let v = slots.get(name, shape)?.as_mut_slice();
+            spans.for_each(|r, phi, grad| {
+                decay(phi, lr, wd);
+                for ((p, g), v) in phi.iter_mut().zip(grad).zip(&mut v[r]) {
+                    *v = beta * *v + lr * g;
+                    *p -= lr * g + beta * *v;
+                }
+            });
             Ok(())
         })
     }

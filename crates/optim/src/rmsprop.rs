@@ -57,11 +57,15 @@ impl Optimizer for RmsProp {
     fn step(&mut self, model: &mut dyn Module) -> Result<()> {
         let (lr, gamma, eps, wd) = (self.lr, self.gamma, self.eps, self.weight_decay);
         let slots = &mut self.e;
-        for_each_param(model, |name, theta, grad| {
-            let e = slots.get(name, theta.shape())?;
-            e.zip_apply(grad, |e, g| *e = gamma * *e + (1.0 - gamma) * g * g);
-            decay(theta, lr, wd);
-            theta.zip_zip_apply(grad, e, |t, g, e| *t -= lr * g / (e + eps).sqrt());
+        for_each_param(model, |name, shape, spans| {
+            let e = slots.get(name, shape)?.as_mut_slice();
+            spans.for_each(|r, theta, grad| {
+                decay(theta, lr, wd);
+                for ((t, g), e) in theta.iter_mut().zip(grad).zip(&mut e[r]) {
+                    *e = gamma * *e + (1.0 - gamma) * g * g;
+                    *t -= lr * g / (*e + eps).sqrt();
+                }
+            });
             Ok(())
         })
     }

@@ -34,9 +34,13 @@ impl Sgd {
 impl Optimizer for Sgd {
     fn step(&mut self, model: &mut dyn Module) -> Result<()> {
         let (lr, wd) = (self.lr, self.weight_decay);
-        for_each_param(model, |_, theta, grad| {
-            decay(theta, lr, wd);
-            theta.zip_apply(grad, |t, g| *t -= lr * g);
+        for_each_param(model, |_, _, spans| {
+            spans.for_each(|_, theta, grad| {
+                decay(theta, lr, wd);
+                for (t, g) in theta.iter_mut().zip(grad) {
+                    *t -= lr * g;
+                }
+            });
             Ok(())
         })
     }

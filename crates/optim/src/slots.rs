@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use neurotext_autodiff::Module;
+use std::ops::Range;
+
+use neurotext_autodiff::{GradSupport, Module};
 use neurotext_linalg::{Matrix, shape_str};
 use serde::{Deserialize, Serialize};
 
@@ -44,21 +46,58 @@ impl Slots {
     }
 }
 
-/// Calls `f(name, θ, ∇L)` for every parameter of `model`.
+/// The stretches of one parameter that an update must touch: the whole matrix when its
+/// gradient is dense, one column per touched column when it is sparse (lazy updates).
+pub(crate) struct Spans<'a> {
+    theta: &'a mut Matrix,
+    grad: &'a Matrix,
+    support: &'a GradSupport,
+}
+
+impl Spans<'_> {
+    /// Calls `f(range, θ[range], ∇L[range])` for each stretch; `range` indexes the
+    /// column-major data, so optimizer state slices line up with it.
+    pub(crate) fn for_each(&mut self, mut f: impl FnMut(Range<usize>, &mut [f32], &[f32])) {
+        let rows = self.theta.nrows();
+        let (theta, grad) = (self.theta.as_mut_slice(), self.grad.as_slice());
+        match self.support {
+            GradSupport::Zero => {}
+            GradSupport::Dense => f(0..theta.len(), theta, grad),
+            GradSupport::Columns(cols) => {
+                for &c in cols {
+                    let r = c * rows..(c + 1) * rows;
+                    f(r.clone(), &mut theta[r.clone()], &grad[r]);
+                }
+            }
+        }
+    }
+}
+
+/// Calls `f(name, shape, spans)` for every parameter of `model` that has a gradient.
 pub(crate) fn for_each_param(
     model: &mut dyn Module,
-    mut f: impl FnMut(&str, &mut Matrix, &Matrix) -> Result<()>,
+    mut f: impl FnMut(&str, (usize, usize), &mut Spans<'_>) -> Result<()>,
 ) -> Result<()> {
     for (name, p) in model.named_params_mut() {
-        let (value, grad) = p.value_and_grad_mut();
-        f(&name, value, grad)?;
+        let shape = p.shape();
+        let (theta, grad, support) = p.update_parts();
+        f(
+            &name,
+            shape,
+            &mut Spans {
+                theta,
+                grad,
+                support,
+            },
+        )?;
     }
     Ok(())
 }
 
 /// Decoupled weight decay (AdamW style): θ ← θ − η·λ·θ, applied before the update itself.
-pub(crate) fn decay(value: &mut Matrix, lr: f32, weight_decay: f32) {
+pub(crate) fn decay(theta: &mut [f32], lr: f32, weight_decay: f32) {
     if weight_decay != 0.0 {
-        *value *= 1.0 - lr * weight_decay;
+        let keep = 1.0 - lr * weight_decay;
+        theta.iter_mut().for_each(|t| *t *= keep);
     }
 }

@@ -250,9 +250,17 @@ fn state_of_another_model_is_refused_with_the_parameter_named() {
 
 #[test]
 fn weight_decay_is_decoupled_from_the_gradient() {
-    // With zero gradient, AdamW-style decay alone shrinks θ by (1 − ηλ) per step.
+    // With a zero gradient, AdamW-style decay alone shrinks θ by (1 − ηλ) per step.
     let mut theta = Param::new(Matrix::from_element(1, 1, 2.0));
     let mut opt = Adam::new(0.1).with_weight_decay(0.5);
+    let untouched = theta.value().clone();
+    opt.step(&mut theta).unwrap();
+    assert_eq!(
+        theta.value(),
+        &untouched,
+        "a parameter that received no gradient is skipped"
+    );
+    theta.grad_mut().fill(0.0);
     opt.step(&mut theta).unwrap();
     assert!((theta.value()[0] - 2.0 * 0.95).abs() < 1e-6);
     let mut sgd = Sgd::new(0.1).with_weight_decay(0.5);
@@ -268,9 +276,9 @@ fn clipping_scales_the_global_norm_and_keeps_direction() {
     ];
     params[0].grad_mut().copy_from_slice(&[3.0, 0.0]);
     params[1].grad_mut()[0] = 4.0;
-    assert_eq!(grad_norm(&params), 5.0);
+    assert_eq!(grad_norm(&mut params), 5.0);
     assert_eq!(clip_grad_norm(&mut params, 1.0), 5.0);
-    assert!((grad_norm(&params) - 1.0).abs() < 1e-6);
+    assert!((grad_norm(&mut params) - 1.0).abs() < 1e-6);
     assert!((params[0].grad()[0] - 0.6).abs() < 1e-6 && (params[1].grad()[0] - 0.8).abs() < 1e-6);
     assert_eq!(
         clip_grad_norm(&mut params, 10.0),
@@ -302,4 +310,48 @@ fn learning_rate_can_be_changed_between_steps() {
     opt.step(&mut theta).unwrap();
     assert_eq!(theta.value()[0], 0.5);
     let _ = theta.num_params();
+}
+
+#[test]
+fn sparse_column_gradients_update_only_their_columns_lazily() {
+    use neurotext_autodiff::{Axis, GradSupport};
+    // An embedding table of 5 words; the batch uses words 1 and 3.
+    let table = Matrix::from_fn(2, 5, |i, j| (i * 5 + j) as f32);
+    let mut p = Param::new(table.clone());
+    let mut opt = Adam::new(0.1);
+    for _ in 0..3 {
+        p.zero_grad();
+        let g = Graph::new();
+        let loss = g
+            .param(&p)
+            .gather(Axis::Cols, &[3, 1, 3])
+            .unwrap()
+            .square()
+            .sum();
+        g.backward_into(loss, &mut p).unwrap();
+        assert_eq!(p.support(), &GradSupport::Columns(vec![1, 3]));
+        opt.step(&mut p).unwrap();
+    }
+    for j in 0..5 {
+        let moved = (p.value().column(j) - table.column(j)).abs().max() > 0.0;
+        assert_eq!(moved, j == 1 || j == 3, "column {j}");
+    }
+    // The same steps with the gradient made dense give the same result on those columns
+    // (zeros elsewhere leave Adam's update at zero): lazy and dense agree where it matters.
+    let mut q = Param::new(table.clone());
+    let mut opt = Adam::new(0.1);
+    for _ in 0..3 {
+        q.zero_grad();
+        let g = Graph::new();
+        let loss = g
+            .param(&q)
+            .gather(Axis::Cols, &[3, 1, 3])
+            .unwrap()
+            .square()
+            .sum();
+        g.backward_into(loss, &mut q).unwrap();
+        let _ = q.grad_mut();
+        opt.step(&mut q).unwrap();
+    }
+    assert_eq!(p.value(), q.value());
 }

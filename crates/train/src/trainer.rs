@@ -380,11 +380,15 @@ impl<'a, M: Module, O: Optimizer> Trainer<'a, M, O> {
 }
 
 /// The name of the first parameter whose gradient holds a NaN or an infinity.
-fn first_non_finite_grad(model: &dyn Module) -> Option<String> {
+fn first_non_finite_grad(model: &mut dyn Module) -> Option<String> {
     let mut found = None;
-    model.visit_params("", &mut |name, p| {
-        if found.is_none() && p.grad().iter().any(|g| !g.is_finite()) {
-            found = Some(name);
+    model.visit_params_mut("", &mut |name, p| {
+        if found.is_none() {
+            let mut bad = false;
+            p.for_each_grad_column(|_, col| bad |= col.iter().any(|g| !g.is_finite()));
+            if bad {
+                found = Some(name);
+            }
         }
     });
     found

@@ -64,6 +64,19 @@ impl Op for Gather {
     }
 
     fn backward(&self, _x: &[&Matrix], _y: &Matrix, gy: &Matrix, grads: &mut InputGrads<'_, '_>) {
+        if self.axis == Axis::Cols {
+            // Only the gathered columns receive a gradient: tell the parameter which.
+            grads.add_columns_with(0, self.ids.iter().copied(), |g| {
+                let r = g.nrows();
+                let dst = g.as_mut_slice();
+                for (col, &id) in gy.as_slice().chunks_exact(r.max(1)).zip(&self.ids) {
+                    for (d, s) in dst[id * r..(id + 1) * r].iter_mut().zip(col) {
+                        *d += s;
+                    }
+                }
+            });
+            return;
+        }
         grads.add_with(0, |g| match self.axis {
             Axis::Cols => {
                 let r = g.nrows();
