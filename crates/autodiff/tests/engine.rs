@@ -240,3 +240,29 @@ fn detach_stops_the_gradient_but_keeps_the_value() {
     // y = 9·x with the square detached: ∂y/∂x = 9, not 27.
     assert_eq!(grads.get(x).unwrap()[0], 9.0);
 }
+
+#[test]
+fn lookups_and_sparse_products_leave_column_sparse_parameter_gradients() {
+    use neurotext_autodiff::GradSupport;
+    use neurotext_linalg::CsrMatrix;
+    use std::sync::Arc;
+    let mut table = Param::new(Matrix::from_element(3, 6, 0.5));
+    let g = Graph::new();
+    let loss = g
+        .param(&table)
+        .gather(Axis::Cols, &[4, 1, 4])
+        .unwrap()
+        .sum();
+    g.backward_into(loss, &mut table).unwrap();
+    assert_eq!(table.support(), &GradSupport::Columns(vec![1, 4]));
+
+    let mut w = Param::new(Matrix::from_element(2, 6, 0.5));
+    let mut x = CsrMatrix::with_cols(6);
+    x.push_row(&mut [(5, 1.0), (0, 2.0)]).unwrap();
+    let x = Arc::new(x);
+    let g = Graph::new();
+    let loss = g.param(&w).matmul_csr_t(&x).unwrap().sum();
+    g.backward_into(loss, &mut w).unwrap();
+    assert_eq!(w.support(), &GradSupport::Columns(vec![0, 5]));
+    assert_eq!(w.grad()[(1, 0)], 2.0);
+}

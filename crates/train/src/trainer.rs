@@ -131,6 +131,14 @@ pub trait Objective<M> {
     /// Whatever the model or the data code reports.
     fn loss<'g>(&self, g: &'g Graph, model: &M, batch: &[usize]) -> Result<Var<'g>, BoxError>;
 
+    /// The minibatches of an epoch, if the data wants to choose them (for example batches of
+    /// sequences of similar lengths, which need less padding); `None` lets the trainer
+    /// shuffle and cut `0..train_len()` itself. `seed` differs every epoch.
+    fn plan_batches(&self, batch_size: usize, seed: u64) -> Option<Vec<Vec<usize>>> {
+        let _ = (batch_size, seed);
+        None
+    }
+
     /// Evaluates `model` on validation data; `None` when there is none.
     ///
     /// # Errors
@@ -312,14 +320,25 @@ impl<'a, M: Module, O: Optimizer> Trainer<'a, M, O> {
         n: usize,
     ) -> Result<(f64, usize)> {
         let cfg = &self.config;
-        let mut order: Vec<usize> = (0..n).collect();
-        if cfg.shuffle {
-            order.shuffle(&mut seeded_rng(derive_seed(cfg.seed, epoch as u64, 0)));
-        }
-        let steps = n.div_ceil(cfg.batch_size);
+        let epoch_seed = derive_seed(cfg.seed, epoch as u64, 0);
+        let batches: Vec<Vec<usize>> = match objective.plan_batches(cfg.batch_size, epoch_seed) {
+            Some(planned) => planned,
+            None => {
+                let mut order: Vec<usize> = (0..n).collect();
+                if cfg.shuffle {
+                    order.shuffle(&mut seeded_rng(epoch_seed));
+                }
+                order
+                    .chunks(cfg.batch_size)
+                    .map(<[usize]>::to_vec)
+                    .collect()
+            }
+        };
+        let steps = batches.len();
         let started = Instant::now();
         let (mut loss_sum, mut counted, mut skipped) = (0.0f64, 0usize, 0usize);
-        for (i, batch) in order.chunks(cfg.batch_size).enumerate() {
+        let mut done = 0usize;
+        for (i, batch) in batches.iter().enumerate() {
             let step = state.steps_done + 1;
             let g = Graph::training(derive_seed(cfg.seed, epoch as u64, 1 + i as u64));
             let loss = objective
@@ -360,13 +379,13 @@ impl<'a, M: Module, O: Optimizer> Trainer<'a, M, O> {
             loss_sum += f64::from(value) * batch.len() as f64;
             counted += batch.len();
             if let Some(f) = &mut self.on_event {
-                let done = (i * cfg.batch_size + batch.len()) as f64;
+                done += batch.len();
                 f(Event::Step {
                     epoch,
                     step: i + 1,
                     steps,
                     loss: value,
-                    examples_per_second: done / started.elapsed().as_secs_f64().max(1e-9),
+                    examples_per_second: done as f64 / started.elapsed().as_secs_f64().max(1e-9),
                 });
             }
         }

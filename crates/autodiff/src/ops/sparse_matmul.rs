@@ -45,7 +45,9 @@ impl Op for SparseMatmul {
     }
 
     fn backward(&self, _x: &[&Matrix], _y: &Matrix, gy: &Matrix, grads: &mut InputGrads<'_, '_>) {
-        grads.add_with(0, |g| {
+        // Only the columns of features present in the batch receive a gradient.
+        let cols = self.x.indices().iter().map(|&c| c as usize);
+        grads.add_columns_with(0, cols, |g| {
             self.x
                 .accumulate_weight_grad(gy, g)
                 .expect("matmul_csr_t backward: shapes checked in forward");
