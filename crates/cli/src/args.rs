@@ -77,6 +77,17 @@ pub enum PoolingKind {
     Attention,
 }
 
+/// How a bag of words counts its words.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BowWeighting {
+    /// 1 if the word occurs.
+    Binary,
+    /// How often it occurs.
+    Count,
+    /// Sublinear TF-IDF, L2-normalised rows.
+    Tfidf,
+}
+
 /// The optimizers of the lecture.
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum OptimizerKind {
@@ -188,6 +199,12 @@ pub struct TrainArgs {
     /// Dropout probability.
     #[arg(long)]
     pub dropout: Option<f32>,
+    /// Word n-grams of the bag of words: 1 for single words, 2 adds pairs, …
+    #[arg(long, default_value_t = 2)]
+    pub ngrams: usize,
+    /// How the bag of words counts: presence, counts, or TF-IDF.
+    #[arg(long, value_enum, default_value_t = BowWeighting::Binary)]
+    pub bow: BowWeighting,
     /// Longest sequence kept, in tokens (longer texts are truncated).
     #[arg(long, default_value_t = 256)]
     pub max_len: usize,

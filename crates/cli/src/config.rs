@@ -42,7 +42,7 @@ impl ModelConfig {
             pooling,
             embedding_dim: 100,
             hidden: match (task, recurrent) {
-                (Task::Tag, _) => 200,
+                (Task::Tag, _) => 128,
                 (Task::Classify, true) => 128,
                 (Task::Classify, false) => 256,
             },

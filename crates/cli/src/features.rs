@@ -6,8 +6,10 @@ use std::sync::Arc;
 use anyhow::Result;
 use neurotext_linalg::CsrMatrix;
 use neurotext_text::{
-    BowConfig, BowVectorizer, Tokenizer, TokenizerConfig, Vocab, VocabConfig, Weighting,
+    BowConfig, BowVectorizer, Norm, Tokenizer, TokenizerConfig, Vocab, VocabConfig, Weighting,
 };
+
+use crate::args::BowWeighting;
 use serde::{Deserialize, Serialize};
 
 /// The featurizer of a model.
@@ -29,12 +31,19 @@ pub enum Features {
     },
 }
 
-/// The bag-of-words settings of the classifiers: unigrams and bigrams, binary counts.
-pub fn bow_config() -> BowConfig {
-    BowConfig::new()
+/// The bag-of-words settings of the classifiers: n-grams up to `ngrams`, counted as asked.
+pub fn bow_config(ngrams: usize, weighting: BowWeighting) -> BowConfig {
+    let config = BowConfig::new()
         .with_tokenizer(classifier_tokenizer())
-        .with_ngram_range(1, 2)
-        .with_weighting(Weighting::Binary)
+        .with_ngram_range(1, ngrams.max(1));
+    match weighting {
+        BowWeighting::Binary => config.with_weighting(Weighting::Binary),
+        BowWeighting::Count => config.with_weighting(Weighting::Count),
+        BowWeighting::Tfidf => config
+            .with_weighting(Weighting::TfIdf)
+            .with_sublinear_tf(true)
+            .with_norm(Norm::L2),
+    }
 }
 
 /// The tokenizer of the classifiers: lower-cased, corpus artefacts cleaned.
@@ -45,8 +54,8 @@ pub fn classifier_tokenizer() -> TokenizerConfig {
 }
 
 /// Fits a bag of words on `texts`.
-pub fn fit_bow(texts: &[String]) -> Result<Features> {
-    let mut bow = bow_config().build()?;
+pub fn fit_bow(texts: &[String], ngrams: usize, weighting: BowWeighting) -> Result<Features> {
+    let mut bow = bow_config(ngrams, weighting).build()?;
     bow.fit(texts)?;
     Ok(Features::Bow(bow))
 }

@@ -170,6 +170,8 @@ fn clone_args(a: &TrainArgs) -> TrainArgs {
         layers: a.layers,
         dropout: a.dropout,
         max_len: a.max_len,
+        ngrams: a.ngrams,
+        bow: a.bow,
         quiet: a.quiet,
     }
 }

@@ -42,14 +42,19 @@ pub fn casing(word: &str) -> usize {
     }
 }
 
-/// FNV-1a, a small stable hash for character n-grams.
-fn fnv1a(bytes: impl Iterator<Item = u8>) -> u64 {
+/// FNV-1a over the UTF-8 bytes of `chars` and a final length byte: a small, stable hash for
+/// character n-grams.
+fn fnv1a(chars: &[char], n: u8) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
+    let mut buf = [0u8; 4];
+    for c in chars {
+        for &b in c.encode_utf8(&mut buf).as_bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
     }
-    h
+    h ^= u64::from(n);
+    h.wrapping_mul(0x0100_0000_01b3)
 }
 
 /// The hashed character n-grams (lengths 2 to 4, with `<` and `>` marking the word's ends)
@@ -59,16 +64,10 @@ pub fn char_ngrams(word: &str, buckets: usize) -> Vec<(u32, f32)> {
         .chain(word.chars().take(30))
         .chain(std::iter::once('>'))
         .collect();
-    let mut grams = Vec::new();
-    for n in 2..=4 {
+    let mut grams = Vec::with_capacity(3 * chars.len());
+    for n in 2..=4usize {
         for w in chars.windows(n) {
-            let mut buf = [0u8; 4];
-            let h = fnv1a(
-                w.iter()
-                    .flat_map(|c| c.encode_utf8(&mut buf).as_bytes().to_vec())
-                    .chain([n as u8]),
-            );
-            grams.push((h % buckets as u64) as u32);
+            grams.push((fnv1a(w, n as u8) % buckets as u64) as u32);
         }
     }
     let weight = 1.0 / grams.len().max(1) as f32;

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use neurotext_autodiff::{Graph, Module, Var};
-use neurotext_optim::AnyOptimizer;
+use neurotext_optim::{AnyOptimizer, Epsilon};
 use neurotext_text::{Dataset, LabelMap, TaggedSentence, bucket_by_length};
 use neurotext_train::{
     BoxError, ConfusionMatrix, EpochRecord, Objective, TrainConfig, TrainState, Trainer,
@@ -71,6 +71,9 @@ pub fn check_args(args: &TrainArgs) -> Result<()> {
         && !(0.0..1.0).contains(&p)
     {
         return bad(format!("--dropout {p} must be in [0, 1)"));
+    }
+    if args.ngrams == 0 {
+        return bad("--ngrams must be at least 1".into());
     }
     if args.max_len == 0 {
         return bad("--max-len must be at least 1".into());
@@ -230,7 +233,7 @@ pub fn train_classifier_on(
     let features = if config.is_recurrent() {
         fit_ids(train.texts())?
     } else {
-        fit_bow(train.texts())?
+        fit_bow(train.texts(), args.ngrams, args.bow)?
     };
     let encode = |texts: &[String]| -> Result<Encoded> {
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
@@ -488,7 +491,13 @@ fn fit<M: Module>(
     let lr = args
         .lr
         .unwrap_or_else(|| default_lr(args.optimizer, config));
-    let mut optimizer = AnyOptimizer::by_name(args.optimizer.name(), lr)?;
+    let mut optimizer = match AnyOptimizer::by_name(args.optimizer.name(), lr)? {
+        // The tool uses PyTorch's ε placement (√v̂ + ε): with the lecture's √(v̂ + ε), ε = 1e-8
+        // floors the denominator at 1e-4, which slows every parameter whose gradients are
+        // small, such as the embeddings of rare words (measured: slower learning on SST-2).
+        AnyOptimizer::Adam(adam) => AnyOptimizer::Adam(adam.with_eps(1e-8, Epsilon::OutsideRoot)),
+        other => other,
+    };
     let mut state = TrainState::new();
     let mut progress = Progress::new(args.quiet, args.epochs, metric);
     Trainer::new(train_config(args, config, validated))

@@ -8,7 +8,10 @@ use std::process::{Command, Output};
 use tempfile::TempDir;
 
 fn neurotext(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_neurotext")).args(args).output().expect("the binary runs")
+    Command::new(env!("CARGO_BIN_EXE_neurotext"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
 }
 
 fn stdout(o: &Output) -> String {
@@ -37,10 +40,17 @@ fn sentiment_lines(n: usize, offset: usize) -> Vec<(String, &'static str)> {
     (0..n)
         .map(|i| {
             let k = i + offset;
-            let pos = k % 2 == 0;
-            let adj = if pos { POSITIVE[k % 6] } else { NEGATIVE[k % 6] };
+            let pos = k.is_multiple_of(2);
+            let adj = if pos {
+                POSITIVE[k % 6]
+            } else {
+                NEGATIVE[k % 6]
+            };
             let subj = ["the film", "this book", "the show", "our meal"][k % 4];
-            (format!("{subj} was really {adj}"), if pos { "pos" } else { "neg" })
+            (
+                format!("{subj} was really {adj}"),
+                if pos { "pos" } else { "neg" },
+            )
         })
         .collect()
 }
@@ -78,14 +88,37 @@ fn train_eval_predict_and_export_a_bag_of_words_classifier() {
     let model = f.dir.path().join("m.model");
     let plot = f.dir.path().join("curves.svg");
     let o = neurotext(&[
-        "train", "--train", p(&f.train), "--valid", p(&f.valid), "--model", "logreg", "--epochs", "30", "--lr", "0.5",
-        "--optimizer", "sgd", "--out", p(&model), "--plot", p(&plot), "--quiet",
+        "train",
+        "--train",
+        p(&f.train),
+        "--valid",
+        p(&f.valid),
+        "--model",
+        "logreg",
+        "--epochs",
+        "30",
+        "--lr",
+        "0.5",
+        "--optimizer",
+        "sgd",
+        "--out",
+        p(&model),
+        "--plot",
+        p(&plot),
+        "--quiet",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("model written to"), "{}", stdout(&o));
     assert!(std::fs::read_to_string(&plot).unwrap().contains("<svg"));
 
-    let o = neurotext(&["eval", "--model", p(&model), "--data", p(&f.valid), "--json"]);
+    let o = neurotext(&[
+        "eval",
+        "--model",
+        p(&model),
+        "--data",
+        p(&f.valid),
+        "--json",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
     assert_eq!(v["task"], "classify");
@@ -96,13 +129,21 @@ fn train_eval_predict_and_export_a_bag_of_words_classifier() {
     let o = neurotext(&["eval", "--model", p(&model), "--data", p(&f.valid)]);
     assert!(stdout(&o).contains("confusion matrix"), "{}", stdout(&o));
 
-    let input = write(f.dir.path(), "new.txt", "the show was really superb\nour meal was really awful\n\n");
+    let input = write(
+        f.dir.path(),
+        "new.txt",
+        "the show was really superb\nour meal was really awful\n\n",
+    );
     let o = neurotext(&["predict", "--model", p(&model), p(&input)]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     let labels: Vec<&str> = out.lines().map(|l| l.split('\t').next().unwrap()).collect();
     assert_eq!(&labels[..2], ["pos", "neg"], "{out}");
-    assert_eq!(labels.len(), 3, "one answer per line, the empty one included: {out}");
+    assert_eq!(
+        labels.len(),
+        3,
+        "one answer per line, the empty one included: {out}"
+    );
 
     let st = f.dir.path().join("m.safetensors");
     let o = neurotext(&["export", "--model", p(&model), "--safetensors", p(&st)]);
@@ -115,13 +156,37 @@ fn attention_model_explains_its_predictions() {
     let f = fixture();
     let model = f.dir.path().join("att.model");
     let o = neurotext(&[
-        "train", "--train", p(&f.train), "--valid", p(&f.valid), "--model", "lstm", "--pooling", "attention",
-        "--epochs", "3", "--hidden", "8", "--embedding-dim", "8", "--out", p(&model), "--quiet",
+        "train",
+        "--train",
+        p(&f.train),
+        "--valid",
+        p(&f.valid),
+        "--model",
+        "lstm",
+        "--pooling",
+        "attention",
+        "--epochs",
+        "3",
+        "--hidden",
+        "8",
+        "--embedding-dim",
+        "8",
+        "--out",
+        p(&model),
+        "--quiet",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let input = write(f.dir.path(), "in.txt", "the film was really good\n");
     let html = f.dir.path().join("explain.html");
-    let o = neurotext(&["predict", "--model", p(&model), p(&input), "--explain", "--explain-html", p(&html)]);
+    let o = neurotext(&[
+        "predict",
+        "--model",
+        p(&model),
+        p(&input),
+        "--explain",
+        "--explain-html",
+        p(&html),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("\x1b[48;5;"), "{}", stdout(&o));
     let page = std::fs::read_to_string(&html).unwrap();
@@ -129,7 +194,16 @@ fn attention_model_explains_its_predictions() {
 
     // Explaining needs attention: a bag of words cannot.
     let bow = f.dir.path().join("bow.model");
-    let o = neurotext(&["train", "--train", p(&f.train), "--epochs", "1", "--out", p(&bow), "--quiet"]);
+    let o = neurotext(&[
+        "train",
+        "--train",
+        p(&f.train),
+        "--epochs",
+        "1",
+        "--out",
+        p(&bow),
+        "--quiet",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let o = neurotext(&["predict", "--model", p(&bow), p(&input), "--explain"]);
     assert_fails(&o, 2, &["--pooling attention"]);
@@ -138,11 +212,25 @@ fn attention_model_explains_its_predictions() {
 #[test]
 fn fasttext_format_and_stdin_prediction() {
     let dir = tempfile::tempdir().unwrap();
-    let lines: String = sentiment_lines(80, 0).iter().map(|(t, l)| format!("__label__{l} {t}\n")).collect();
+    let lines: String = sentiment_lines(80, 0)
+        .iter()
+        .map(|(t, l)| format!("__label__{l} {t}\n"))
+        .collect();
     let train = write(dir.path(), "train.ft", &lines);
     let model = dir.path().join("ft.model");
     let o = neurotext(&[
-        "train", "--train", p(&train), "--format", "fasttext", "--holdout", "0.2", "--epochs", "5", "--out", p(&model), "--quiet",
+        "train",
+        "--train",
+        p(&train),
+        "--format",
+        "fasttext",
+        "--holdout",
+        "0.2",
+        "--epochs",
+        "5",
+        "--out",
+        p(&model),
+        "--quiet",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let mut child = Command::new(env!("CARGO_BIN_EXE_neurotext"))
@@ -152,7 +240,12 @@ fn fasttext_format_and_stdin_prediction() {
         .spawn()
         .unwrap();
     use std::io::Write;
-    child.stdin.take().unwrap().write_all(b"the book was really lovely\n").unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"the book was really lovely\n")
+        .unwrap();
     let o = child.wait_with_output().unwrap();
     assert!(o.status.success());
     assert!(stdout(&o).starts_with("pos\t"), "{}", stdout(&o));
@@ -176,9 +269,28 @@ fn tagger_trains_evaluates_at_entity_level_and_tags() {
     let valid = write(dir.path(), "valid.conll", &conll(10, 3));
     let model = dir.path().join("tagger.model");
     let o = neurotext(&[
-        "train", "--task", "tag", "--train", p(&train), "--valid", p(&valid), "--epochs", "40", "--hidden", "16", "--lr", "0.01",
-        "--dropout", "0.1", "--batch", "8",
-        "--embedding-dim", "16", "--out", p(&model), "--quiet",
+        "train",
+        "--task",
+        "tag",
+        "--train",
+        p(&train),
+        "--valid",
+        p(&valid),
+        "--epochs",
+        "40",
+        "--hidden",
+        "16",
+        "--lr",
+        "0.01",
+        "--dropout",
+        "0.1",
+        "--batch",
+        "8",
+        "--embedding-dim",
+        "16",
+        "--out",
+        p(&model),
+        "--quiet",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let o = neurotext(&["eval", "--model", p(&model), "--data", p(&valid), "--json"]);
@@ -191,7 +303,11 @@ fn tagger_trains_evaluates_at_entity_level_and_tags() {
     let input = write(dir.path(), "s.txt", "Carol visited Lima yesterday .\n");
     let o = neurotext(&["predict", "--model", p(&model), p(&input)]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("Carol/B-PER") && stdout(&o).contains("Lima/B-LOC"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("Carol/B-PER") && stdout(&o).contains("Lima/B-LOC"),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[test]
@@ -199,39 +315,105 @@ fn offline_default_trains_both_models_and_compares_them() {
     let o = neurotext(&["train", "--quiet", "--epochs", "4"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
-    assert!(out.contains("bag of words") && out.contains("BiLSTM"), "{out}");
+    assert!(
+        out.contains("bag of words") && out.contains("BiLSTM"),
+        "{out}"
+    );
 }
 
 #[test]
 fn usage_errors_exit_with_status_2_and_name_the_flag() {
     let f = fixture();
-    assert_fails(&neurotext(&["train", "--train", p(&f.train), "--threads", "0"]), 2, &["--threads"]);
-    assert_fails(&neurotext(&["train", "--train", p(&f.train), "--patience", "2"]), 2, &["--patience", "--valid"]);
-    assert_fails(&neurotext(&["train", "--train", p(&f.train), "--epochs", "0"]), 2, &["--epochs"]);
-    assert_fails(&neurotext(&["train", "--train", p(&f.train), "--holdout", "1.5"]), 2, &["--holdout"]);
-    assert_fails(&neurotext(&["train", "--no-such-flag"]), 2, &["--no-such-flag"]);
-    assert_fails(&neurotext(&["train", "--train", p(&f.train), "--format", "conll"]), 2, &["--format conll"]);
+    assert_fails(
+        &neurotext(&["train", "--train", p(&f.train), "--threads", "0"]),
+        2,
+        &["--threads"],
+    );
+    assert_fails(
+        &neurotext(&["train", "--train", p(&f.train), "--patience", "2"]),
+        2,
+        &["--patience", "--valid"],
+    );
+    assert_fails(
+        &neurotext(&["train", "--train", p(&f.train), "--epochs", "0"]),
+        2,
+        &["--epochs"],
+    );
+    assert_fails(
+        &neurotext(&["train", "--train", p(&f.train), "--holdout", "1.5"]),
+        2,
+        &["--holdout"],
+    );
+    assert_fails(
+        &neurotext(&["train", "--no-such-flag"]),
+        2,
+        &["--no-such-flag"],
+    );
+    assert_fails(
+        &neurotext(&["train", "--train", p(&f.train), "--format", "conll"]),
+        2,
+        &["--format conll"],
+    );
 }
 
 #[test]
 fn failures_exit_with_status_1_and_name_the_file_and_line() {
     let f = fixture();
     let missing = f.dir.path().join("missing.tsv");
-    assert_fails(&neurotext(&["train", "--train", p(&missing)]), 1, &["missing.tsv"]);
-    let bad = write(f.dir.path(), "bad.tsv", "good film\tpos\nno label column here\nbad film\tneg\n");
-    assert_fails(&neurotext(&["train", "--train", p(&bad)]), 1, &["bad.tsv", "2"]);
+    assert_fails(
+        &neurotext(&["train", "--train", p(&missing)]),
+        1,
+        &["missing.tsv"],
+    );
+    let bad = write(
+        f.dir.path(),
+        "bad.tsv",
+        "good film\tpos\nno label column here\nbad film\tneg\n",
+    );
+    assert_fails(
+        &neurotext(&["train", "--train", p(&bad)]),
+        1,
+        &["bad.tsv", "2"],
+    );
     let model = f.dir.path().join("m.model");
-    let o = neurotext(&["train", "--train", p(&f.train), "--model", "logreg", "--epochs", "2", "--out", p(&model), "--quiet"]);
+    let o = neurotext(&[
+        "train",
+        "--train",
+        p(&f.train),
+        "--model",
+        "logreg",
+        "--epochs",
+        "2",
+        "--out",
+        p(&model),
+        "--quiet",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     // A label the model never saw.
-    let unseen = write(f.dir.path(), "unseen.tsv", "the film was good\tpos\nthe film was odd\tmixed\n");
-    assert_fails(&neurotext(&["eval", "--model", p(&model), "--data", p(&unseen)]), 1, &["unseen.tsv", "2", "mixed"]);
+    let unseen = write(
+        f.dir.path(),
+        "unseen.tsv",
+        "the film was good\tpos\nthe film was odd\tmixed\n",
+    );
+    assert_fails(
+        &neurotext(&["eval", "--model", p(&model), "--data", p(&unseen)]),
+        1,
+        &["unseen.tsv", "2", "mixed"],
+    );
     // A corrupt model file.
     let mut bytes = std::fs::read(&model).unwrap();
     let mid = bytes.len() / 2;
     bytes[mid] ^= 0x40;
     let corrupt = f.dir.path().join("corrupt.model");
     std::fs::write(&corrupt, &bytes).unwrap();
-    assert_fails(&neurotext(&["eval", "--model", p(&corrupt), "--data", p(&f.valid)]), 1, &["corrupt.model"]);
-    assert_fails(&neurotext(&["predict", "--model", p(&missing)]), 1, &["missing.tsv"]);
+    assert_fails(
+        &neurotext(&["eval", "--model", p(&corrupt), "--data", p(&f.valid)]),
+        1,
+        &["corrupt.model"],
+    );
+    assert_fails(
+        &neurotext(&["predict", "--model", p(&missing)]),
+        1,
+        &["missing.tsv"],
+    );
 }

@@ -30,12 +30,16 @@ impl<'g> Var<'g> {
         }
         let (r, c) = self.shape();
         let scale = 1.0 / (1.0 - p);
+        // Random words in bulk, compared with p·2³²: one comparison per element.
+        let threshold = (f64::from(p) * 4_294_967_296.0) as u64;
         let Some(mask) = self.graph().with_rng(|rng| {
-            Matrix::from_fn(
-                r,
-                c,
-                |_, _| if rng.random::<f32>() < p { 0.0 } else { scale },
-            )
+            let mut words = vec![0u32; r * c];
+            rng.fill(&mut words[..]);
+            let data = words
+                .into_iter()
+                .map(|w| if u64::from(w) < threshold { 0.0 } else { scale })
+                .collect();
+            Matrix::from_vec(r, c, data)
         }) else {
             return Ok(self);
         };
