@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use neurotext_autodiff::{Graph, Module, Var};
 use neurotext_linalg::random::seeded_rng;
-use neurotext_optim::{Optimizer, Schedule, clip_grad_norm};
+use neurotext_optim::{Optimizer, Schedule, grad_norm};
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
@@ -349,10 +349,20 @@ impl<'a, M: Module, O: Optimizer> Trainer<'a, M, O> {
                     source,
                 })?;
             let value = loss.scalar();
+            let mut norm = None;
             let fault = if value.is_finite() {
                 model.zero_grad();
                 g.backward_into(loss, model)?;
-                first_non_finite_grad(model).map(|name| format!("gradient of parameter {name:?}"))
+                // One pass over the gradients: a NaN or infinity anywhere makes the norm
+                // non-finite; only then is the culprit looked for.
+                let n = grad_norm(model);
+                norm = Some(n);
+                if n.is_finite() {
+                    None
+                } else {
+                    first_non_finite_grad(model)
+                        .map(|name| format!("gradient of parameter {name:?}"))
+                }
             } else {
                 let origin = g
                     .first_non_finite()
@@ -371,8 +381,12 @@ impl<'a, M: Module, O: Optimizer> Trainer<'a, M, O> {
                     }
                 }
             }
-            if let Some(max) = cfg.clip_norm {
-                clip_grad_norm(model, max);
+            if let (Some(max), Some(n)) = (cfg.clip_norm, norm)
+                && n > max
+                && n > 0.0
+            {
+                let scale = max / n;
+                model.visit_params_mut("", &mut |_, p| p.scale_grad(scale));
             }
             optimizer.step(model)?;
             state.steps_done = step;
