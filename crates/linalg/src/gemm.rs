@@ -40,20 +40,23 @@ pub enum Kernel {
 
 /// The kernel neurotext uses for an `m×k · k×n` product on `threads` threads.
 ///
-/// Measured on the development machine (see the crate docs): the `gemm` crate wins or ties at
-/// every size from 32 up, so it is the default; `matrixmultiply` remains for products
-/// so small that packing costs more than it saves.
+/// Chosen by measurement (`cargo run --release --example gemm_kernels`, interleaved medians,
+/// table in the crate docs): on one thread the `gemm` crate is faster up to about 256³ and
+/// whenever one side is thin (an LSTM step, `64×256·256×1024`), while `matrixmultiply` is
+/// 10–15 % faster on large square-ish products. With more threads only the `gemm` crate
+/// runs in parallel, so it takes every product large enough to share.
 pub fn choose_kernel(m: usize, n: usize, k: usize, threads: usize) -> Kernel {
-    let _ = threads;
-    if m.saturating_mul(n).saturating_mul(k) < SMALL_PRODUCT {
+    let work = m.saturating_mul(n).saturating_mul(k);
+    if threads == 1 && m.min(n) >= 256 && work >= LARGE_PRODUCT {
         Kernel::MatrixMultiply
     } else {
         Kernel::Gemm
     }
 }
 
-/// Below this many multiply-adds, matrixmultiply's lighter setup wins.
-const SMALL_PRODUCT: usize = 16 * 16 * 16;
+/// From this many multiply-adds (with both sides at least 256), matrixmultiply's blocking
+/// beats the gemm crate's on one thread.
+const LARGE_PRODUCT: usize = 1 << 24;
 
 /// Below this many multiply-adds a second thread costs more than it saves.
 const PARALLEL_PRODUCT: usize = 96 * 96 * 96;
@@ -382,10 +385,23 @@ mod tests {
                 let got = matmul_t(&a_op, t(ta), &b_op, t(tb)).unwrap();
                 assert_close(&got, &expected);
                 for threads in [1, 2] {
-                    let mut c = Matrix::zeros(m, n);
-                    gemm_with_threads(1.0, &a_op, t(ta), &b_op, t(tb), 0.0, &mut c, threads)
+                    for kernel in [Kernel::Gemm, Kernel::MatrixMultiply] {
+                        let mut c = Matrix::zeros(m, n);
+                        let (ta, tb) = (t(ta), t(tb));
+                        gemm_with_kernel(
+                            Some(kernel),
+                            1.0,
+                            &a_op,
+                            ta,
+                            &b_op,
+                            tb,
+                            0.0,
+                            &mut c,
+                            threads,
+                        )
                         .unwrap();
-                    assert_close(&c, &expected);
+                        assert_close(&c, &expected);
+                    }
                 }
             }
         }

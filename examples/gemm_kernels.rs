@@ -1,0 +1,57 @@
+//! Measures both GEMM kernels of `neurotext-linalg` on the benchmark shapes, interleaved
+//! (kernel A, kernel B, A, B, …) so that a noisy machine disturbs both alike, and prints the
+//! median GFLOPS of each: the measurement behind `choose_kernel`.
+//!
+//! Run: `NEUROTEXT_THREADS=1 cargo run --release --example gemm_kernels` (and with 2).
+
+use std::time::Instant;
+
+use neurotext::linalg::{Kernel, Matrix, Trans, gemm_with_kernel, random, threads};
+
+const SHAPES: [(usize, usize, usize); 12] = [
+    (32, 32, 32),
+    (48, 48, 48),
+    (64, 64, 64),
+    (96, 96, 96),
+    (128, 128, 128),
+    (256, 256, 256),
+    (512, 512, 512),
+    (1024, 1024, 1024),
+    (64, 256, 1024),
+    (3200, 300, 1024),
+    (1024, 3200, 256),
+    (1024, 256, 32),
+];
+
+fn gflops(kernel: Kernel, a: &Matrix, b: &Matrix, c: &mut Matrix, threads: usize) -> f64 {
+    let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
+    let flops = 2.0 * (m * n * k) as f64;
+    let reps = ((2e8 / flops).ceil() as usize).max(1);
+    let start = Instant::now();
+    for _ in 0..reps {
+        gemm_with_kernel(Some(kernel), 1.0, a, Trans::No, b, Trans::No, 0.0, c, threads).expect("shapes fit");
+    }
+    flops * reps as f64 / start.elapsed().as_secs_f64() / 1e9
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn main() {
+    let t = threads();
+    println!("threads {t}\n{:<16} {:>8} {:>15}", "m×k×n", "gemm", "matrixmultiply");
+    for (m, k, n) in SHAPES {
+        let mut rng = random::seeded_rng(0);
+        let a = random::normal(m, k, 0.0, 1.0, &mut rng);
+        let b = random::normal(k, n, 0.0, 1.0, &mut rng);
+        let mut c = Matrix::zeros(m, n);
+        let (mut g, mut mm) = (Vec::new(), Vec::new());
+        for _ in 0..9 {
+            g.push(gflops(Kernel::Gemm, &a, &b, &mut c, t));
+            mm.push(gflops(Kernel::MatrixMultiply, &a, &b, &mut c, t));
+        }
+        println!("{:<16} {:>8.1} {:>15.1}", format!("{m}x{k}x{n}"), median(g), median(mm));
+    }
+}
