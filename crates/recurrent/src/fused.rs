@@ -27,7 +27,7 @@ use std::ops::Range;
 use nalgebra::{DMatrixView, DMatrixViewMut};
 use neurotext_autodiff::{InputGrads, Op, Var};
 use neurotext_linalg::{
-    Matrix, Trans, gemm_with_threads, lstm_cell_backward, lstm_cell_forward, threads,
+    Matrix, PackedMatrix, Trans, gemm_with_threads, lstm_cell_backward, lstm_cell_forward, threads,
 };
 
 use crate::batch::SeqBatch;
@@ -286,6 +286,8 @@ fn forward_direction(
     }
     let mut y = Matrix::zeros(hidden, n);
     let mut cells = Matrix::zeros(hidden, n);
+    // W_hh meets the state at every step: pack it once for the whole sequence.
+    let w_hh_packed = PackedMatrix::pack(w_hh, Trans::No);
     let parts = split_range(b, threads);
     let g_parts = split_steps(gates.as_mut_slice(), 4 * hidden, b, &parts);
     let y_parts = split_steps(y.as_mut_slice(), hidden, b, &parts);
@@ -309,7 +311,7 @@ fn forward_direction(
             let g_t = &mut g_steps[t];
             {
                 let mut view = DMatrixViewMut::from_slice(g_t, 4 * hidden, cols);
-                gemm_with_threads(1.0, w_hh, Trans::No, &h, Trans::No, 1.0, &mut view, 1)?;
+                w_hh_packed.matmul_into(&h, 1.0, &mut view)?;
             }
             for run in real_runs(lens, t) {
                 let (g4, g1) = (
@@ -380,7 +382,7 @@ impl FusedLstm {
         let saved = &self.saved[k];
         // Products with a transposed left operand ran 10–20 % slower than plain ones in
         // measurements here; transposing the weights once costs far less than that.
-        let w_hh_t = w_hh.transpose();
+        let w_hh_t = PackedMatrix::pack(w_hh, Trans::Yes);
         let dirs = self.reverse.len();
         // This direction's rows of the output gradient, made contiguous.
         let gy_d = if dirs == 1 {
@@ -447,7 +449,7 @@ impl FusedLstm {
                     )?;
                 }
                 let dg_t = DMatrixView::from_slice(&dg_steps[t][..], 4 * hidden, cols);
-                gemm_with_threads(1.0, &w_hh_t, Trans::No, &dg_t, Trans::No, 0.0, &mut dh, 1)?;
+                w_hh_t.matmul_into(&dg_t, 0.0, &mut dh)?;
                 if truncate.is_some_and(|k| s > 0 && s % k == 0) {
                     dh.fill(0.0);
                     dc.fill(0.0);
