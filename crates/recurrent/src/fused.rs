@@ -250,18 +250,20 @@ fn real_runs(lengths: &[usize], t: usize) -> impl Iterator<Item = Range<usize>> 
     })
 }
 
-/// Runs `f` on every part, on its own thread when there is more than one.
+/// Runs `f` on every part, on the thread pool when there is more than one (the pool's
+/// threads already exist, so a step pays no thread start-up).
 fn for_each_part<P: Send>(parts: Vec<P>, f: impl Fn(P) -> Result<()> + Sync) -> Result<()> {
     if parts.len() == 1 {
         return parts.into_iter().try_for_each(f);
     }
+    let mut results: Vec<Result<()>> = parts.iter().map(|_| Ok(())).collect();
     let f = &f;
-    std::thread::scope(|s| {
-        let handles: Vec<_> = parts.into_iter().map(|p| s.spawn(move || f(p))).collect();
-        handles
-            .into_iter()
-            .try_for_each(|h| h.join().expect("an LSTM worker thread panicked"))
-    })
+    rayon::scope(|s| {
+        for (part, slot) in parts.into_iter().zip(results.iter_mut()) {
+            s.spawn(move |_| *slot = f(part));
+        }
+    });
+    results.into_iter().collect()
 }
 
 #[allow(clippy::too_many_arguments)]
