@@ -13,7 +13,7 @@
 //! value of each of its columns). A panel (16·k values) stays in L1/L2 while every column
 //! block of B passes, so A crosses the memory bus once per product.
 
-use nalgebra::{Dyn, Matrix as NMatrix, RawStorage, RawStorageMut};
+use nalgebra::{Dyn, Matrix as NMatrix, RawStorage, RawStorageMut, Storage};
 
 use crate::error::{Error, Result, shape_str};
 use crate::gemm::Trans;
@@ -33,23 +33,25 @@ pub struct PackedMatrix {
 
 impl PackedMatrix {
     /// Packs op(`a`): `a` itself, or its transpose.
-    pub fn pack<S: RawStorage<f32, Dyn, Dyn>>(a: &NMatrix<f32, Dyn, Dyn, S>, t: Trans) -> Self {
-        let (rows, cols) = match t {
-            Trans::No => a.shape(),
-            Trans::Yes => (a.ncols(), a.nrows()),
+    pub fn pack<S: Storage<f32, Dyn, Dyn>>(a: &NMatrix<f32, Dyn, Dyn, S>, t: Trans) -> Self {
+        // Packing reads op(A) column by column; a transpose is first made contiguous, which
+        // costs one copy of A, far less than the products it serves.
+        let owned = match t {
+            Trans::No => a.clone_owned(),
+            Trans::Yes => a.transpose(),
         };
+        let (rows, cols) = owned.shape();
         let panels = rows.div_ceil(MR);
         let mut data = vec![0.0f32; panels * MR * cols];
-        for panel in 0..panels {
-            let base = panel * MR * cols;
-            for p in 0..cols {
-                for r in 0..MR.min(rows - panel * MR) {
-                    let i = panel * MR + r;
-                    data[base + p * MR + r] = match t {
-                        Trans::No => a[(i, p)],
-                        Trans::Yes => a[(p, i)],
-                    };
-                }
+        for (p, column) in owned
+            .as_slice()
+            .chunks_exact(rows.max(1))
+            .enumerate()
+            .take(cols)
+        {
+            for (panel, chunk) in column.chunks(MR).enumerate() {
+                let at = panel * MR * cols + p * MR;
+                data[at..at + chunk.len()].copy_from_slice(chunk);
             }
         }
         PackedMatrix { rows, cols, data }
