@@ -280,12 +280,15 @@ fn forward_direction(
     let (hidden, b, t_len) = (spec.hidden, spec.batch.batch(), spec.batch.max_len());
     let n = spec.batch.columns();
     // All input projections at once, then the two biases.
-    let mut gates = Matrix::zeros(4 * hidden, n);
-    gemm_with_threads(1.0, w_ih, Trans::No, x, Trans::No, 0.0, &mut gates, threads)?;
+    // Every column starts as the two biases; the GEMM then adds W_ih·X into it (β = 1),
+    // which saves a pass over the whole [4H, T·B] block.
     let bias = b_ih + b_hh;
-    for mut col in gates.column_iter_mut() {
-        col += &bias;
+    let mut data = Vec::with_capacity(4 * hidden * n);
+    for _ in 0..n {
+        data.extend_from_slice(bias.as_slice());
     }
+    let mut gates = Matrix::from_vec(4 * hidden, n, data);
+    gemm_with_threads(1.0, w_ih, Trans::No, x, Trans::No, 1.0, &mut gates, threads)?;
     let mut y = Matrix::zeros(hidden, n);
     let mut cells = Matrix::zeros(hidden, n);
     // W_hh meets the state at every step: pack it once for the whole sequence.
