@@ -29,7 +29,18 @@ fn gflops(kernel: Kernel, a: &Matrix, b: &Matrix, c: &mut Matrix, threads: usize
     let reps = ((2e8 / flops).ceil() as usize).max(1);
     let start = Instant::now();
     for _ in 0..reps {
-        gemm_with_kernel(Some(kernel), 1.0, a, Trans::No, b, Trans::No, 0.0, c, threads).expect("shapes fit");
+        gemm_with_kernel(
+            Some(kernel),
+            1.0,
+            a,
+            Trans::No,
+            b,
+            Trans::No,
+            0.0,
+            c,
+            threads,
+        )
+        .expect("shapes fit");
     }
     flops * reps as f64 / start.elapsed().as_secs_f64() / 1e9
 }
@@ -41,7 +52,10 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 fn main() {
     let t = threads();
-    println!("threads {t}\n{:<16} {:>8} {:>15}", "m×k×n", "gemm", "matrixmultiply");
+    println!(
+        "threads {t}\n{:<16} {:>8} {:>15}",
+        "m×k×n", "gemm", "matrixmultiply"
+    );
     for (m, k, n) in SHAPES {
         let mut rng = random::seeded_rng(0);
         let a = random::normal(m, k, 0.0, 1.0, &mut rng);
@@ -52,6 +66,11 @@ fn main() {
             g.push(gflops(Kernel::Gemm, &a, &b, &mut c, t));
             mm.push(gflops(Kernel::MatrixMultiply, &a, &b, &mut c, t));
         }
-        println!("{:<16} {:>8.1} {:>15.1}", format!("{m}x{k}x{n}"), median(g), median(mm));
+        println!(
+            "{:<16} {:>8.1} {:>15.1}",
+            format!("{m}x{k}x{n}"),
+            median(g),
+            median(mm)
+        );
     }
 }

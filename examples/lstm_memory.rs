@@ -32,11 +32,23 @@ fn steps<M: Module>(
     let params = model.num_params();
     let saved = directions * (4 * H * n + H * n + H * n);
     println!("B={B} T={T} I={I} H={H}, {directions} direction(s)");
-    println!("  parameters         {:>7.1} MiB  ({params} values; gradients as much again)", mib(params));
+    println!(
+        "  parameters         {:>7.1} MiB  ({params} values; gradients as much again)",
+        mib(params)
+    );
     println!("  input and ∂input   {:>7.1} MiB", mib(2 * I * n));
-    println!("  saved activations  {:>7.1} MiB  (gate activations, cell states, outputs)", mib(saved));
-    println!("  backward scratch   {:>7.1} MiB  (gate gradients)", mib(directions * 4 * H * n));
-    println!("  sum                {:>7.1} MiB", mib(2 * params + 2 * I * n + saved + directions * 4 * H * n));
+    println!(
+        "  saved activations  {:>7.1} MiB  (gate activations, cell states, outputs)",
+        mib(saved)
+    );
+    println!(
+        "  backward scratch   {:>7.1} MiB  (gate gradients)",
+        mib(directions * 4 * H * n)
+    );
+    println!(
+        "  sum                {:>7.1} MiB",
+        mib(2 * params + 2 * I * n + saved + directions * 4 * H * n)
+    );
     for _ in 0..3 {
         model.zero_grad();
         let g = Graph::new();
@@ -52,9 +64,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut rng = random::seeded_rng(0);
     if std::env::args().nth(1).as_deref() == Some("bi") {
         let mut m = BiLstm::new(I, H, &mut rng)?;
-        steps(&mut m, 2, |m, g, x, b| m.forward(g, x, b).expect("shapes fit"))
+        steps(&mut m, 2, |m, g, x, b| {
+            m.forward(g, x, b).expect("shapes fit")
+        })
     } else {
         let mut m = Lstm::new(I, H, &mut rng)?;
-        steps(&mut m, 1, |m, g, x, b| m.forward(g, x, b).expect("shapes fit"))
+        steps(&mut m, 1, |m, g, x, b| {
+            m.forward(g, x, b).expect("shapes fit")
+        })
     }
 }

@@ -81,7 +81,7 @@ pub fn epoch_line(r: &EpochRecord, epochs: usize, metric: &str) -> String {
         String::new()
     };
     format!(
-        "epoch {}/{epochs}  loss {:.4}{valid}  {:.1} s{skipped}",
-        r.epoch, r.train_loss, r.seconds
+        "epoch {}/{epochs}  loss {:.4}{valid}  {:.1} s (training {:.1} s){skipped}",
+        r.epoch, r.train_loss, r.seconds, r.train_seconds
     )
 }

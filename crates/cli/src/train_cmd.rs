@@ -557,7 +557,8 @@ fn finish<M: Module>(
     if let Some(plot_path) = &args.plot {
         crate::plot::plot(&history, metric, plot_path)?;
     }
-    let mut times: Vec<f64> = history.iter().map(|r| r.seconds).collect();
+    // Training time alone, as the PyTorch reference scripts time an epoch.
+    let mut times: Vec<f64> = history.iter().map(|r| r.train_seconds).collect();
     times.sort_by(f64::total_cmp);
     let seconds_per_epoch = times.get(times.len() / 2).copied().unwrap_or(0.0);
     Ok(Outcome {
@@ -582,7 +583,7 @@ pub fn report(outcome: &Outcome, out: Option<&PathBuf>) -> String {
         None => "; no --out given, model not saved".into(),
     };
     format!(
-        "trained {} for {} epochs ({:.1} s/epoch){valid}{saved}",
+        "trained {} for {} epochs ({:.1} s of training per epoch){valid}{saved}",
         outcome.model.config.describe(),
         s.epochs,
         outcome.seconds_per_epoch

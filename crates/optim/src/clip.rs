@@ -8,7 +8,10 @@ pub fn grad_norm(model: &mut dyn Module) -> f32 {
     let mut sum = 0.0f64;
     model.visit_params_mut("", &mut |_, p| {
         p.for_each_grad_column(|_, col| {
-            sum += col.iter().map(|&g| f64::from(g) * f64::from(g)).sum::<f64>();
+            sum += col
+                .iter()
+                .map(|&g| f64::from(g) * f64::from(g))
+                .sum::<f64>();
         });
     });
     sum.sqrt() as f32

@@ -37,6 +37,8 @@ pub struct EpochRecord {
     pub validation: Option<Validation>,
     /// Wall-clock seconds of the epoch, validation included.
     pub seconds: f64,
+    /// Wall-clock seconds of the training steps alone (what PyTorch scripts usually time).
+    pub train_seconds: f64,
     /// The learning rate used in the epoch.
     pub learning_rate: f32,
     /// Steps skipped because of a non-finite loss or gradient.

@@ -240,6 +240,7 @@ impl<'a, M: Module, O: Optimizer> Trainer<'a, M, O> {
             optimizer.set_learning_rate(lr);
             let (train_loss, skipped) =
                 self.run_epoch(model, optimizer, objective, state, epoch, n)?;
+            let train_seconds = started.elapsed().as_secs_f64();
             let validation = objective
                 .validate(model)
                 .map_err(|source| Error::Objective {
@@ -258,6 +259,7 @@ impl<'a, M: Module, O: Optimizer> Trainer<'a, M, O> {
                 train_loss,
                 validation,
                 seconds: started.elapsed().as_secs_f64(),
+                train_seconds,
                 learning_rate: lr,
                 skipped_steps: skipped,
                 improved,
