@@ -39,7 +39,8 @@ pub struct ModelFile {
     pub features: Features,
     /// Tagger decoding keeps to valid IOB2 sequences.
     pub constrained: bool,
-    /// The weights, by name.
+    /// The weights, by name (shapes checked against the values while loading).
+    #[serde(deserialize_with = "neurotext_linalg::serde_matrix::deserialize_named")]
     pub params: Vec<(String, Matrix)>,
     /// How it was trained.
     pub summary: Summary,

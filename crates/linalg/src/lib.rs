@@ -10,6 +10,7 @@
 //!   strides rather than copied.
 //! - [`CsrMatrix`]: compressed sparse rows, with the kernels of a linear layer on sparse input.
 //! - [`random`]: seeded ChaCha8 generators and normal/uniform matrices.
+//! - [`serde_matrix`]: loading matrices from files with their shape checked.
 //! - [`threads`] / [`set_threads`]: all cores by default, `NEUROTEXT_THREADS` to override.
 //! - [`fastmath`]: vectorisable `exp`, `σ`, `tanh`; [`lstm_cell_forward`] /
 //!   [`lstm_cell_backward`]: the fused elementwise part of an LSTM step. Both are compiled for
@@ -50,6 +51,7 @@ mod lstm_kernels;
 mod matrix;
 mod packed;
 pub mod random;
+pub mod serde_matrix;
 mod sparse;
 mod threads;
 

@@ -15,12 +15,32 @@ use crate::error::{Error, Result, shape_str};
 /// Row `r` holds the entries `indices[indptr[r]..indptr[r+1]]` with the values at the same
 /// positions. Column indices within a row are strictly increasing.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+// Loading goes through `new`, so that a file cannot make a matrix that breaks the invariants.
+#[serde(try_from = "CsrParts")]
 pub struct CsrMatrix {
     rows: usize,
     cols: usize,
     indptr: Vec<usize>,
     indices: Vec<u32>,
     values: Vec<f32>,
+}
+
+/// The fields of a [`CsrMatrix`] as a file holds them, before they are checked.
+#[derive(Deserialize)]
+struct CsrParts {
+    rows: usize,
+    cols: usize,
+    indptr: Vec<usize>,
+    indices: Vec<u32>,
+    values: Vec<f32>,
+}
+
+impl TryFrom<CsrParts> for CsrMatrix {
+    type Error = Error;
+
+    fn try_from(p: CsrParts) -> Result<Self> {
+        CsrMatrix::new(p.rows, p.cols, p.indptr, p.indices, p.values)
+    }
 }
 
 impl CsrMatrix {
@@ -43,11 +63,15 @@ impl CsrMatrix {
                 message,
             })
         };
-        if indptr.len() != rows + 1 || indptr[0] != 0 {
+        if Some(indptr.len()) != rows.checked_add(1) || indptr[0] != 0 {
             return bad(format!(
-                "indptr must have {} entries starting at 0",
-                rows + 1
+                "indptr must have rows + 1 = {rows} + 1 entries starting at 0, not {}",
+                indptr.len()
             ));
+        }
+        // All of indptr is checked before any row is sliced with it.
+        if let Some(r) = (0..rows).find(|&r| indptr[r] > indptr[r + 1]) {
+            return bad(format!("indptr decreases at row {r}"));
         }
         if indices.len() != values.len() || indptr[rows] != indices.len() {
             return bad(format!(
@@ -58,9 +82,6 @@ impl CsrMatrix {
             ));
         }
         for r in 0..rows {
-            if indptr[r] > indptr[r + 1] {
-                return bad(format!("indptr decreases at row {r}"));
-            }
             let row = &indices[indptr[r]..indptr[r + 1]];
             if row.iter().any(|&c| c as usize >= cols) {
                 return bad(format!("row {r} has a column index ≥ {cols}"));
@@ -290,6 +311,39 @@ mod tests {
     use super::*;
     use crate::gemm::{Trans, matmul_t};
     use crate::random::{seeded_rng, uniform};
+
+    #[test]
+    fn loading_checks_what_new_checks() {
+        let config = bincode::config::standard();
+        let x = example();
+        let bytes = bincode::serde::encode_to_vec(&x, config).unwrap();
+        let (back, _): (CsrMatrix, _) = bincode::serde::decode_from_slice(&bytes, config).unwrap();
+        assert_eq!(back, x);
+        // rows, cols, indptr, indices, values: a middle indptr entry past the end of indices.
+        let crafted = (
+            2usize,
+            5usize,
+            vec![0usize, 10, 2],
+            vec![0u32, 1],
+            vec![1.0f32, 2.0],
+        );
+        let bytes = bincode::serde::encode_to_vec(&crafted, config).unwrap();
+        let err = bincode::serde::decode_from_slice::<CsrMatrix, _>(&bytes, config).unwrap_err();
+        assert!(
+            err.to_string().contains("indptr decreases at row 1"),
+            "{err}"
+        );
+        let crafted = (
+            usize::MAX,
+            5usize,
+            vec![0usize],
+            Vec::<u32>::new(),
+            Vec::<f32>::new(),
+        );
+        let bytes = bincode::serde::encode_to_vec(&crafted, config).unwrap();
+        let err = bincode::serde::decode_from_slice::<CsrMatrix, _>(&bytes, config).unwrap_err();
+        assert!(err.to_string().contains("rows + 1"), "{err}");
+    }
 
     fn example() -> CsrMatrix {
         let mut x = CsrMatrix::with_cols(5);

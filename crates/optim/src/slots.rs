@@ -13,7 +13,10 @@ use crate::error::{Error, Result};
 
 /// One state matrix per parameter, created as zeros on first use.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Slots(BTreeMap<String, Matrix>);
+pub struct Slots(
+    #[serde(deserialize_with = "neurotext_linalg::serde_matrix::deserialize_map")]
+    BTreeMap<String, Matrix>,
+);
 
 impl Slots {
     /// The state of parameter `name`, zeros of `shape` if it has none yet.
@@ -99,5 +102,28 @@ pub(crate) fn decay(theta: &mut [f32], lr: f32, weight_decay: f32) {
     if weight_decay != 0.0 {
         let keep = 1.0 - lr * weight_decay;
         theta.iter_mut().for_each(|t| *t *= keep);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slots_refuse_a_saved_shape_whose_size_overflows() {
+        // nalgebra's layout of a matrix, (values, nrows, ncols), with 2³² × 2³² claimed for
+        // no values: the product wraps to 0 in 64 bits.
+        let config = bincode::config::standard();
+        let crafted: BTreeMap<String, (Vec<f32>, u64, u64)> =
+            [("w".to_string(), (Vec::new(), 1 << 32, 1 << 32))].into();
+        let bytes = bincode::serde::encode_to_vec(&crafted, config).unwrap();
+        let err = bincode::serde::decode_from_slice::<Slots, _>(&bytes, config).unwrap_err();
+        assert!(err.to_string().contains("cannot hold 0 values"), "{err}");
+
+        let fine: BTreeMap<String, (Vec<f32>, u64, u64)> =
+            [("w".to_string(), (vec![1.0, 2.0], 2, 1))].into();
+        let bytes = bincode::serde::encode_to_vec(&fine, config).unwrap();
+        let (mut slots, _): (Slots, _) = bincode::serde::decode_from_slice(&bytes, config).unwrap();
+        assert_eq!(slots.get("w", (2, 1)).unwrap().as_slice(), [1.0, 2.0]);
     }
 }

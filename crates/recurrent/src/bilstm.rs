@@ -171,6 +171,20 @@ impl LstmStack {
                     format!("layer {k} differs from layer 0 in direction or size"),
                 ));
             }
+            if let Some(r) = &r
+                && (r.input_size(), r.hidden_size()) != (f.input_size(), hidden)
+            {
+                return Err(config(
+                    "LstmStack",
+                    format!(
+                        "the reverse direction of layer {k} reads {} features into {} units, \
+                         the forward one {} into {hidden}",
+                        r.input_size(),
+                        r.hidden_size(),
+                        f.input_size()
+                    ),
+                ));
+            }
             if k > 0 && f.input_size() != dirs * hidden {
                 return Err(config(
                     "LstmStack",

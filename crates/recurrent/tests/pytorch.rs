@@ -161,3 +161,35 @@ fn malformed_weight_files_are_refused_with_the_source_named() {
         "{err}"
     );
 }
+
+#[test]
+fn a_reverse_direction_whose_sizes_differ_from_the_forward_one_is_refused_at_import() {
+    // Found by the `safetensors` fuzz target: such a stack was accepted and failed only when
+    // run. Layer 1's reverse direction reading 3 features (not 8), then layer 0's reading 5.
+    for (name, shape, layer) in [
+        ("weight_ih_l1_reverse", (16, 3), 1),
+        ("weight_ih_l0_reverse", (16, 5), 0),
+    ] {
+        let tensors: Vec<(String, Matrix)> = reference_2d()
+            .into_iter()
+            .filter(|(n, _)| !n.contains('.') && n.contains("_l"))
+            .map(|(n, m)| {
+                let m = if n == name {
+                    Matrix::zeros(shape.0, shape.1)
+                } else {
+                    m
+                };
+                (n, m)
+            })
+            .collect();
+        let bytes = neurotext_recurrent::pytorch::to_safetensors(&tensors).unwrap();
+        let err = lstm_from_safetensors(&bytes, "mixed.safetensors", "")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("mixed.safetensors")
+                && err.contains(&format!("reverse direction of layer {layer}")),
+            "{err}"
+        );
+    }
+}

@@ -13,17 +13,22 @@
 //! Loading refuses, with a message naming the file, anything that is not exactly that: a
 //! wrong magic, a newer version, a file shorter or longer than its header claims, a checksum
 //! mismatch, or a payload that does not decode. The length is compared with the file's
-//! real size before anything is read, and decoding runs under a byte limit of at most twice
-//! the payload, so no claim in a file can make the loader allocate more than the file holds.
+//! real size before anything is read, and the checksum is verified before decoding, so a
+//! damaged file is refused before any allocation that depends on its contents. Decoding then
+//! runs under bincode's byte limit (see `decode_bounded`), so that not even a crafted payload
+//! with a valid checksum can make the loader allocate without bound.
 //!
 //! Writing is atomic: the bytes go to a temporary file in the same directory, which is
 //! flushed to disk (`fsync`) and then renamed over the target. A crash at any moment leaves
-//! either the old file or the new one, never a mix.
+//! either the old file or the new one, never a mix. The temporary file has one fixed name per
+//! target (`.NAME.tmp`), so a process killed mid-save leaves at most one stale temporary
+//! file, which the next save to that path overwrites. Saves to the same path are serialised
+//! within a process; two processes must not save to the same path at the same time.
 
 use std::fs::{self, File};
 use std::io::{Read, Write};
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use neurotext_autodiff::Module;
 use neurotext_linalg::{Matrix, shape_str};
@@ -113,14 +118,23 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8], path: &Path) -> Result<T> {
     decode_bounded(body).map_err(|e| bad(path, format!("payload does not decode: {e}")))
 }
 
-/// Decodes under a byte limit of the smallest power of two ≥ 2·len (at least 64 KiB).
+/// Decodes under a byte limit of 16 times the payload rounded up to a power of two, and at
+/// least 1 MiB.
+///
+/// bincode counts every value at its size in memory, not in the file: a `u64` or `usize`
+/// (every length, every count) claims 8 bytes although a small one is a one-byte varint, and
+/// a `u128` claims 16. So a valid payload may claim up to 16 times its length, and a smaller
+/// limit refuses valid files (a vocabulary of short tokens with small counts claims nearly
+/// 3 times its length). The limit still bounds what a claim can allocate before the bytes
+/// behind it are read (a string's length): at most 32 times the payload, or 1 MiB for small
+/// files, which is also what serde pre-allocates at most for a sequence.
 fn decode_bounded<T: DeserializeOwned>(
     body: &[u8],
 ) -> std::result::Result<T, bincode::error::DecodeError> {
     macro_rules! try_tiers {
         ($($k:literal)*) => {$(
             if body.len() <= (1usize << $k) {
-                let config = bincode::config::standard().with_limit::<{ 1usize << ($k + 1) }>();
+                let config = bincode::config::standard().with_limit::<{ 1usize << ($k + 4) }>();
                 return bincode::serde::decode_from_slice(body, config).map(|(v, _)| v);
             }
         )*};
@@ -131,12 +145,15 @@ fn decode_bounded<T: DeserializeOwned>(
     ))
 }
 
-/// Writes `bytes` to `path` atomically (temporary file, fsync, rename, fsync of the directory).
+/// Writes `bytes` to `path` atomically (temporary file `.NAME.tmp`, fsync, rename, fsync of
+/// the directory); see the module docs.
 ///
 /// # Errors
 /// [`Error::Io`] naming the file; the temporary file is removed on failure.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    // One temporary name per target: threads of this process take turns.
+    static SAVING: Mutex<()> = Mutex::new(());
+    let _turn = SAVING.lock().unwrap_or_else(PoisonError::into_inner);
     let io = |source| Error::Io {
         path: path.to_path_buf(),
         source,
@@ -149,11 +166,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .file_name()
         .ok_or_else(|| bad(path, "not a file path"))?
         .to_string_lossy();
-    let tmp = dir.join(format!(
-        ".{name}.tmp-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
+    let tmp = dir.join(format!(".{name}.tmp"));
     let written = (|| -> std::io::Result<()> {
         let mut f = File::create(&tmp)?;
         f.write_all(bytes)?;
@@ -200,6 +213,7 @@ pub fn load<T: DeserializeOwned>(path: &Path) -> Result<T> {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Checkpoint<O, C> {
     /// The parameters by name.
+    #[serde(deserialize_with = "neurotext_linalg::serde_matrix::deserialize_named")]
     pub params: Vec<(String, Matrix)>,
     /// The optimizer and its state.
     pub optimizer: O,

@@ -55,6 +55,7 @@ pub struct Best {
     /// Its validation score.
     pub score: f64,
     /// The parameters at the end of that epoch, by name.
+    #[serde(deserialize_with = "neurotext_linalg::serde_matrix::deserialize_named")]
     pub params: Vec<(String, Matrix)>,
 }
 

@@ -7,7 +7,7 @@ use std::path::Path;
 use neurotext_autodiff::{Graph, Matrix, Module, Var};
 use neurotext_layers::{Activation, Dropout, Layer, Linear, Sequential};
 use neurotext_linalg::random::{seeded_rng, uniform};
-use neurotext_optim::{Adam, AnyOptimizer, Sgd};
+use neurotext_optim::{Adam, AnyOptimizer, Schedule, Sgd};
 use neurotext_train::checkpoint::{self, FORMAT_VERSION, HEADER_LEN, MAGIC};
 use neurotext_train::{
     BoxError, Checkpoint, ConfusionMatrix, Error, Event, Objective, OnNonFinite, TrainConfig,
@@ -486,4 +486,114 @@ fn an_absurd_learning_rate_is_caught_and_named() {
         .fit(&mut model, &mut Sgd::new(1e37), &data, &mut state)
         .unwrap();
     assert!(state.history.iter().map(|r| r.skipped_steps).sum::<usize>() > 0);
+}
+
+#[test]
+fn a_checkpoint_of_a_large_vocabulary_with_small_counts_loads() {
+    // A vocabulary as a checkpoint stores it: short tokens and small counts. Each count and
+    // each length is a one-byte varint in the file, but bincode's limit counts it as the 8
+    // bytes of a u64 in memory.
+    let tokens: Vec<String> = (0..100_000).map(|i| format!("t{i}")).collect();
+    let counts: Vec<u64> = (0..100_000).map(|i| i % 7).collect();
+    let payload = (tokens, counts);
+    let bytes = checkpoint::encode(&payload).unwrap();
+    let back: (Vec<String>, Vec<u64>) =
+        checkpoint::decode(&bytes, Path::new("vocab.ckpt")).unwrap();
+    assert_eq!(back, payload);
+    // The worst case of bincode's standard types but u128: 8 claimed bytes per file byte.
+    let ones = vec![1u64; 300_000];
+    let bytes = checkpoint::encode(&ones).unwrap();
+    assert!(bytes.len() < 300_100);
+    assert_eq!(
+        checkpoint::decode::<Vec<u64>>(&bytes, Path::new("ones.ckpt")).unwrap(),
+        ones
+    );
+}
+
+#[test]
+fn a_checkpoint_whose_matrix_shape_overflows_is_refused() {
+    // nalgebra's layout of a matrix, (values, nrows, ncols), claiming 2³² × 2³² for no values:
+    // the product wraps to 0 in 64 bits, which nalgebra's own loader accepts.
+    type Crafted = Vec<(String, (Vec<f32>, u64, u64))>;
+    let bad: Crafted = vec![("0.weight".into(), (Vec::new(), 1 << 32, 1 << 32))];
+    let good: Crafted = vec![("0.weight".into(), (vec![1.0, 2.0], 1, 2))];
+    let sgd = AnyOptimizer::Sgd(Sgd::new(0.1));
+    let no_best = None::<(usize, f64, Crafted)>;
+    // The fields of a Checkpoint, then of its TrainState, in order.
+    let state = |best| {
+        (
+            0usize,
+            0usize,
+            Vec::<u8>::new(),
+            best,
+            0usize,
+            false,
+            None::<f32>,
+        )
+    };
+    let path = Path::new("crafted.ckpt");
+    let decode =
+        |bytes: Vec<u8>| checkpoint::decode::<Checkpoint<AnyOptimizer, String>>(&bytes, path);
+
+    let in_params = checkpoint::encode(&(&bad, &sgd, state(no_best.clone()), "c")).unwrap();
+    let err = decode(in_params).unwrap_err().to_string();
+    assert!(
+        err.contains("crafted.ckpt") && err.contains("cannot hold 0 values"),
+        "{err}"
+    );
+    let in_best = checkpoint::encode(&(&good, &sgd, state(Some((1, 0.5, bad))), "c")).unwrap();
+    let err = decode(in_best).unwrap_err().to_string();
+    assert!(err.contains("cannot hold 0 values"), "{err}");
+
+    let fine = checkpoint::encode(&(&good, &sgd, state(no_best), "c")).unwrap();
+    let ckpt = decode(fine).unwrap();
+    assert_eq!(ckpt.params[0].1, Matrix::from_row_slice(1, 2, &[1.0, 2.0]));
+}
+
+#[test]
+fn a_numeric_fault_leaves_the_last_checkpoint_loadable_and_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("run.ckpt");
+    let data = Quadrants::new(32);
+    let mut model = net(4);
+    let mut state = TrainState::new();
+    // A sane rate for two epochs, then an absurd one (0.1 · 10³⁸) from the third.
+    let config = TrainConfig::new(10, 4).with_schedule(Schedule::Step {
+        every: 2,
+        gamma: 1e38,
+    });
+    let mut last_saved: Option<(usize, Vec<u8>)> = None;
+    let err = Trainer::new(config)
+        .after_epoch(|m, o, s| {
+            save_checkpoint(&path, m, o, s, &"cfg".to_string())?;
+            last_saved = Some((s.epochs_done, std::fs::read(&path).unwrap()));
+            Ok(())
+        })
+        .fit(&mut model, &mut Sgd::new(0.1), &data, &mut state)
+        .unwrap_err();
+    let Error::NonFinite { epoch, step, what } = &err else {
+        panic!("expected a non-finite error, got {err}");
+    };
+    assert_eq!(*epoch, 3, "{err}");
+    assert!(*step > 16, "{err}"); // 8 steps per epoch
+    assert!(
+        what.contains("op") || what.contains("gradient of parameter"),
+        "{err}"
+    );
+    let (saved_epoch, saved_bytes) = last_saved.unwrap();
+    assert_eq!(saved_epoch, 2);
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        saved_bytes,
+        "the fault changed the checkpoint"
+    );
+    let ckpt: Checkpoint<Sgd, String> = Checkpoint::load(&path).unwrap();
+    assert_eq!(ckpt.state.epochs_done, 2);
+    let mut resumed = net(99);
+    restore_params(&mut resumed, &ckpt.params, &path).unwrap();
+    assert!(
+        params_of(&resumed)
+            .iter()
+            .all(|m| m.iter().all(|v| v.is_finite()))
+    );
 }

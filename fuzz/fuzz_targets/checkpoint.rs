@@ -1,0 +1,7 @@
+//! Fuzz target `checkpoint`: see `targets::checkpoint`.
+#![no_main]
+
+#[path = "../targets.rs"]
+mod targets;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| targets::checkpoint(data));
