@@ -81,6 +81,9 @@ fn bench_featurize(c: &mut Criterion) {
                     elapsed
                 })
             });
+            if times.borrow().is_empty() {
+                continue; // filtered out on the command line: nothing was measured
+            }
             let t = median(&mut times.borrow_mut()).as_secs_f64();
             eprintln!(
                 "{group_name}/{id}: {} docs, {tokens:.0} tokens, {bytes} bytes, vocabulary {}, \

@@ -33,14 +33,27 @@
 //! - **gemm** runs the products: packed, cache-blocked SIMD kernels chosen at run time
 //!   (AVX-512 when the CPU has it, AVX2+FMA otherwise, a portable kernel elsewhere) with rayon
 //!   threads. It measured faster than nalgebra's `*` on this machine (table below).
-//! - **matrixmultiply** is the kernel nalgebra's `*` uses; called directly, it serves products
-//!   too small to be worth packing.
+//! - **matrixmultiply** is the kernel nalgebra's `*` uses. Called directly, it runs the large
+//!   single-thread products (both sides ≥ 256, ≥ 2²⁴ multiply-adds), where its blocking
+//!   measured faster than the gemm crate's; on several threads, products of ≥ 2²⁸
+//!   multiply-adds are split between threads, each part on the faster single-thread kernel.
 //! - **rand** (ChaCha8) and **rand_distr** (ziggurat normal sampling) for seeded initialisation.
 //! - **rayon** runs independent work (the two directions of a BiLSTM) side by side.
 //!
 //! # Measured GEMM throughput
-//! See the README's GEMM table for the figures of `cargo bench --bench matmul`, measured
-//! beside `../shared/bench/gemm_ref.py` (PyTorch/MKL).
+//! f32 GFLOPS, median, on the development machine (2 cores of an AMD EPYC, AVX2 + FMA, no
+//! AVX-512), `cargo bench --bench matmul` beside `../shared/bench/gemm_ref.py torch` in one
+//! sitting (the README has every size):
+//!
+//! | m×k×n | 1 thread: neurotext / nalgebra / MKL | 2 threads: neurotext / nalgebra / MKL |
+//! |---|---|---|
+//! | 128³ | 78.7 / 71.4 / 59.5 | 104.1 / 68.2 / 67.9 |
+//! | 256³ | 78.9 / 76.8 / 83.7 | 113.0 / 67.3 / 79.1 |
+//! | 512³ | 77.5 / 68.9 / 79.3 | 109.0 / 63.9 / 132.3 |
+//! | 1024³ | 73.5 / 73.5 / 73.8 | 117.2 / 60.8 / 79.2 |
+//! | 64×256×1024 | 90.5 / 68.1 / 76.8 | 114.4 / 63.9 / 83.9 |
+//! | 3200×300×1024 | 79.0 / 75.7 / 84.0 | 117.6 / 70.9 / 69.7 |
+//! | 1024×3200×256 | 69.4 / 53.4 / 82.1 | 108.3 / 59.5 / 121.5 |
 
 #![deny(missing_docs)]
 
