@@ -20,12 +20,12 @@ pub fn run(args: &EvalArgs) -> Result<String> {
             let data = read_classification(&args.data, &args.format)?;
             let y = data.label_ids(&file.labels)?;
             let refs: Vec<&str> = data.texts().iter().map(String::as_str).collect();
-            let (encoded, pad) = match &file.features {
-                Features::Bow(_) => (Encoded::Bow(file.features.bow(&refs)?), 0),
-                Features::Ids { vocab, .. } => (
-                    Encoded::Ids(file.features.ids(&refs, file.config.max_len)?),
-                    vocab.pad_id().unwrap_or(0),
-                ),
+            let pad = file.features.pad_id();
+            let encoded = match &file.features {
+                Features::Bow(_) => Encoded::Bow(file.features.bow(&refs)?),
+                Features::Ids { .. } => {
+                    Encoded::Ids(file.features.ids(&refs, file.config.max_len)?)
+                }
                 Features::Words { .. } => bail!(
                     "{}: a tagger's features in a classifier",
                     args.model.display()
@@ -103,10 +103,7 @@ pub fn run(args: &EvalArgs) -> Result<String> {
                 .iter()
                 .map(|s| file.features.word_ids(&s.words))
                 .collect::<Result<Vec<_>>>()?;
-            let pad = match &file.features {
-                Features::Words { vocab } => vocab.pad_id().unwrap_or(0),
-                _ => 0,
-            };
+            let pad = file.features.pad_id();
             let predicted = tag(
                 &model,
                 &words,

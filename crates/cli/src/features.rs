@@ -82,6 +82,14 @@ pub fn fit_words(sentences: &[Vec<String>]) -> Result<Features> {
 }
 
 impl Features {
+    /// The id that pads sequences to a batch's length (0 for a bag of words, which has none).
+    pub fn pad_id(&self) -> usize {
+        match self {
+            Features::Bow(_) => 0,
+            Features::Ids { vocab, .. } | Features::Words { vocab } => vocab.pad_id().unwrap_or(0),
+        }
+    }
+
     /// The number of input features (bag of words) or tokens (ids).
     pub fn size(&self) -> usize {
         match self {

@@ -128,12 +128,10 @@ fn classify_chunk(
     out: &mut dyn Write,
 ) -> Result<()> {
     let refs: Vec<&str> = chunk.iter().map(String::as_str).collect();
-    let (encoded, pad) = match &file.features {
-        Features::Bow(_) => (Encoded::Bow(file.features.bow(&refs)?), 0),
-        Features::Ids { vocab, .. } => (
-            Encoded::Ids(file.features.ids(&refs, file.config.max_len)?),
-            vocab.pad_id().unwrap_or(0),
-        ),
+    let pad = file.features.pad_id();
+    let encoded = match &file.features {
+        Features::Bow(_) => Encoded::Bow(file.features.bow(&refs)?),
+        Features::Ids { .. } => Encoded::Ids(file.features.ids(&refs, file.config.max_len)?),
         Features::Words { .. } => bail!("the model file is inconsistent"),
     };
     let idx: Vec<usize> = (0..chunk.len()).collect();
@@ -178,10 +176,7 @@ fn tag_chunk(
         .iter()
         .map(|w| file.features.word_ids(w))
         .collect::<Result<Vec<_>>>()?;
-    let pad = match &file.features {
-        Features::Words { vocab } => vocab.pad_id().unwrap_or(0),
-        _ => 0,
-    };
+    let pad = file.features.pad_id();
     let tags: Vec<String> = file.labels.labels().to_vec();
     let predicted = crate::infer::tag(
         model,

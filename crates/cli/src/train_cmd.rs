@@ -247,10 +247,7 @@ pub fn train_classifier_on(
         Some(v) => Some((encode(v.texts())?, v.label_ids(&labels)?)),
         None => None,
     };
-    let pad = match &features {
-        Features::Ids { vocab, .. } => vocab.pad_id().unwrap_or(0),
-        _ => 0,
-    };
+    let pad = features.pad_id();
     let objective = ClassifyData {
         x: encode(train.texts())?,
         y,
@@ -430,10 +427,7 @@ fn train_tagger(args: &TrainArgs, train_path: &Path) -> Result<Outcome> {
         }
         None => None,
     };
-    let pad = match &features {
-        Features::Words { vocab } => vocab.pad_id().unwrap_or(0),
-        _ => 0,
-    };
+    let pad = features.pad_id();
     let objective = TagData {
         word_ids: train
             .iter()

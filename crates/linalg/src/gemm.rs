@@ -317,7 +317,7 @@ unsafe fn run_split(alpha: f32, beta: f32, job: Job, threads: usize) {
             Job {
                 lhs,
                 rhs: Operand { cols: n1, ..rhs },
-                out: Out { ..out },
+                out,
                 m,
                 n: n1,
                 k,
@@ -347,7 +347,7 @@ unsafe fn run_split(alpha: f32, beta: f32, job: Job, threads: usize) {
             Job {
                 lhs: Operand { rows: m1, ..lhs },
                 rhs,
-                out: Out { ..out },
+                out,
                 m: m1,
                 n,
                 k,

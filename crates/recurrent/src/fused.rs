@@ -335,7 +335,6 @@ fn forward_direction(
         }
         Ok(())
     })?;
-    let _ = t_len;
     Ok(Forward { y, gates, cells })
 }
 
