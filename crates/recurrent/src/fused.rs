@@ -119,6 +119,8 @@ pub fn lstm_layer<'g>(
         .collect();
     let reverse: Vec<bool> = dirs.iter().map(|d| d.reverse).collect();
     let per_dir_threads = (threads() / dirs.len()).max(1);
+    // Without a backward pass the cell states of past steps are never read again.
+    let save_cells = x.graph().grad_enabled();
     let run = |k: usize| {
         let (w_ih, w_hh, b_ih, b_hh) = &weights[k];
         forward_direction(
@@ -130,16 +132,22 @@ pub fn lstm_layer<'g>(
             b_hh,
             reverse[k],
             per_dir_threads,
+            save_cells,
         )
     };
-    let results: Vec<Forward> = if dirs.len() == 2 {
+    let mut results: Vec<Forward> = if dirs.len() == 2 {
         let (a, b) = neurotext_linalg::join(|_| run(0), |_| run(1));
         vec![a?, b?]
     } else {
         vec![run(0)?]
     };
     let n = batch.columns();
-    let y = stack_rows(&results.iter().map(|r| &r.y).collect::<Vec<_>>(), hidden, n);
+    let y = if let [only] = results.as_mut_slice() {
+        // One direction: its output is the layer's, moved rather than copied.
+        std::mem::replace(&mut only.y, Matrix::zeros(0, 0))
+    } else {
+        stack_rows(&results.iter().map(|r| &r.y).collect::<Vec<_>>(), hidden, n)
+    };
     let op = FusedLstm {
         spec,
         reverse,
@@ -276,6 +284,7 @@ fn forward_direction(
     b_hh: &Matrix,
     reverse: bool,
     threads: usize,
+    save_cells: bool,
 ) -> Result<Forward> {
     let (hidden, b, t_len) = (spec.hidden, spec.batch.batch(), spec.batch.max_len());
     let n = spec.batch.columns();
@@ -329,7 +338,9 @@ fn forward_direction(
                     &mut y_steps[t][g1.clone()],
                     hidden,
                 )?;
-                c_steps[t][g1.clone()].copy_from_slice(&c[g1.clone()]);
+                if save_cells {
+                    c_steps[t][g1.clone()].copy_from_slice(&c[g1.clone()]);
+                }
                 h.as_mut_slice()[g1.clone()].copy_from_slice(&y_steps[t][g1]);
             }
         }
@@ -340,9 +351,6 @@ fn forward_direction(
 
 /// Stacks `[H, n]` matrices along rows into `[D·H, n]`.
 fn stack_rows(parts: &[&Matrix], hidden: usize, n: usize) -> Matrix {
-    if parts.len() == 1 {
-        return parts[0].clone();
-    }
     let d = parts.len();
     let mut out = Matrix::zeros(d * hidden, n);
     for (col, dst) in out.as_mut_slice().chunks_exact_mut(d * hidden).enumerate() {

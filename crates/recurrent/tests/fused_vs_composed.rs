@@ -166,3 +166,21 @@ fn padding_never_changes_a_sequences_result() {
         }
     }
 }
+
+#[test]
+fn inference_without_a_tape_gives_the_training_outputs() {
+    // A no-grad graph skips what only the backward pass reads; the outputs must not change.
+    let batch = SeqBatch::new(vec![5, 2, 4]).unwrap();
+    let x = uniform(3, batch.columns(), -1.0, 1.0, &mut seeded_rng(11));
+    let uni = Lstm::new(3, 6, &mut seeded_rng(12)).unwrap();
+    let bi = BiLstm::new(3, 6, &mut seeded_rng(13)).unwrap();
+    let (taped, bare) = (Graph::new(), Graph::no_grad());
+    let uni_taped = uni.forward(&taped, taped.input(x.clone()), &batch).unwrap();
+    let uni_bare = uni
+        .forward(&bare, bare.constant(x.clone()), &batch)
+        .unwrap();
+    assert_eq!(uni_taped.value(), uni_bare.value());
+    let bi_taped = bi.forward(&taped, taped.input(x.clone()), &batch).unwrap();
+    let bi_bare = bi.forward(&bare, bare.constant(x), &batch).unwrap();
+    assert_eq!(bi_taped.value(), bi_bare.value());
+}
