@@ -22,6 +22,7 @@
 //! Every number here is checked against the composed version built from autodiff ops
 //! ([`Lstm::forward_composed`](crate::Lstm::forward_composed)) and by `gradcheck`.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use nalgebra::{DMatrixView, DMatrixViewMut};
@@ -396,11 +397,12 @@ impl FusedLstm {
         // measurements here; transposing the weights once costs far less than that.
         let w_hh_t = PackedMatrix::pack(w_hh, Trans::Yes);
         let dirs = self.reverse.len();
-        // This direction's rows of the output gradient, made contiguous.
+        // This direction's rows of the output gradient, contiguous: with one direction, all
+        // of it as it is.
         let gy_d = if dirs == 1 {
-            gy.clone()
+            Cow::Borrowed(gy)
         } else {
-            gy.rows(k * hidden, hidden).into_owned()
+            Cow::Owned(gy.rows(k * hidden, hidden).into_owned())
         };
         let mut dgates = Matrix::zeros(4 * hidden, n);
         let parts = split_range(b, threads);
@@ -524,7 +526,6 @@ impl FusedLstm {
         } else {
             None
         };
-        let _ = dirs;
         Ok(DirGrads {
             dx,
             dw_ih,
