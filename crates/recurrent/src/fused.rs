@@ -275,6 +275,65 @@ fn for_each_part<P: Send>(parts: Vec<P>, f: impl Fn(P) -> Result<()> + Sync) -> 
     results.into_iter().collect()
 }
 
+/// One part of the batch (its columns of every step) on its way through the forward
+/// recurrence: the state it carries from step to step.
+struct ForwardState<'a> {
+    /// `W_hh`, packed once for the whole sequence: it meets the state at every step.
+    w_hh: &'a PackedMatrix,
+    /// The part's sequence lengths.
+    lengths: &'a [usize],
+    hidden: usize,
+    h: Matrix,
+    c: Vec<f32>,
+}
+
+impl<'a> ForwardState<'a> {
+    fn new(w_hh: &'a PackedMatrix, lengths: &'a [usize], hidden: usize) -> Self {
+        let cols = lengths.len();
+        ForwardState {
+            w_hh,
+            lengths,
+            hidden,
+            h: Matrix::zeros(hidden, cols),
+            c: vec![0.0; hidden * cols],
+        }
+    }
+
+    /// Step `t`: `g_t` (`[4H, cols]`) holds the input projections on entry and the gate
+    /// activations on return; `y_t` receives `h_t` and `c_t`, when given, `c_t` (both
+    /// `[H, cols]`, real columns only).
+    fn step(
+        &mut self,
+        t: usize,
+        g_t: &mut [f32],
+        y_t: &mut [f32],
+        mut c_t: Option<&mut [f32]>,
+    ) -> Result<()> {
+        let (hidden, cols) = (self.hidden, self.lengths.len());
+        {
+            let mut view = DMatrixViewMut::from_slice(g_t, 4 * hidden, cols);
+            self.w_hh.matmul_into(&self.h, 1.0, &mut view)?;
+        }
+        for run in real_runs(self.lengths, t) {
+            let (g4, g1) = (
+                4 * hidden * run.start..4 * hidden * run.end,
+                hidden * run.start..hidden * run.end,
+            );
+            lstm_cell_forward(
+                &mut g_t[g4],
+                &mut self.c[g1.clone()],
+                &mut y_t[g1.clone()],
+                hidden,
+            )?;
+            if let Some(c_t) = c_t.as_deref_mut() {
+                c_t[g1.clone()].copy_from_slice(&self.c[g1.clone()]);
+            }
+            self.h.as_mut_slice()[g1.clone()].copy_from_slice(&y_t[g1]);
+        }
+        Ok(())
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn forward_direction(
     spec: &Spec,
@@ -289,10 +348,11 @@ fn forward_direction(
 ) -> Result<Forward> {
     let (hidden, b, t_len) = (spec.hidden, spec.batch.batch(), spec.batch.max_len());
     let n = spec.batch.columns();
+    let bias = b_ih + b_hh;
+    let w_hh_packed = PackedMatrix::pack(w_hh, Trans::No);
     // All input projections at once, then the two biases.
     // Every column starts as the two biases; the GEMM then adds W_ih·X into it (β = 1),
     // which saves a pass over the whole [4H, T·B] block.
-    let bias = b_ih + b_hh;
     let mut data = Vec::with_capacity(4 * hidden * n);
     for _ in 0..n {
         data.extend_from_slice(bias.as_slice());
@@ -301,8 +361,6 @@ fn forward_direction(
     gemm_with_threads(1.0, w_ih, Trans::No, x, Trans::No, 1.0, &mut gates, threads)?;
     let mut y = Matrix::zeros(hidden, n);
     let mut cells = Matrix::zeros(hidden, n);
-    // W_hh meets the state at every step: pack it once for the whole sequence.
-    let w_hh_packed = PackedMatrix::pack(w_hh, Trans::No);
     let parts = split_range(b, threads);
     let g_parts = split_steps(gates.as_mut_slice(), 4 * hidden, b, &parts);
     let y_parts = split_steps(y.as_mut_slice(), hidden, b, &parts);
@@ -317,33 +375,15 @@ fn forward_direction(
         .collect();
     let lengths = spec.batch.lengths();
     for_each_part(work, |(range, mut g_steps, mut y_steps, mut c_steps)| {
-        let lens = &lengths[range.clone()];
-        let cols = range.len();
-        let mut h = Matrix::zeros(hidden, cols);
-        let mut c = vec![0.0f32; hidden * cols];
+        let mut state = ForwardState::new(&w_hh_packed, &lengths[range], hidden);
         for s in 0..t_len {
             let t = if reverse { t_len - 1 - s } else { s };
-            let g_t = &mut g_steps[t];
-            {
-                let mut view = DMatrixViewMut::from_slice(g_t, 4 * hidden, cols);
-                w_hh_packed.matmul_into(&h, 1.0, &mut view)?;
-            }
-            for run in real_runs(lens, t) {
-                let (g4, g1) = (
-                    4 * hidden * run.start..4 * hidden * run.end,
-                    hidden * run.start..hidden * run.end,
-                );
-                lstm_cell_forward(
-                    &mut g_t[g4],
-                    &mut c[g1.clone()],
-                    &mut y_steps[t][g1.clone()],
-                    hidden,
-                )?;
-                if save_cells {
-                    c_steps[t][g1.clone()].copy_from_slice(&c[g1.clone()]);
-                }
-                h.as_mut_slice()[g1.clone()].copy_from_slice(&y_steps[t][g1]);
-            }
+            let c_t = if save_cells {
+                Some(&mut *c_steps[t])
+            } else {
+                None
+            };
+            state.step(t, g_steps[t], y_steps[t], c_t)?;
         }
         Ok(())
     })?;
@@ -572,6 +612,69 @@ impl Op for FusedLstm {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Runs one direction forward and backward on `threads` threads: (y, ∂X, ∂W_ih,
+    /// ∂W_hh, ∂b).
+    fn run_direction(
+        (input, hidden): (usize, usize),
+        batch: &SeqBatch,
+        reverse: bool,
+        truncate: Option<usize>,
+        threads: usize,
+    ) -> Vec<Matrix> {
+        use neurotext_linalg::random::{normal, seeded_rng};
+        let mut rng = seeded_rng(7);
+        let w_ih = normal(4 * hidden, input, 0.0, 0.4, &mut rng);
+        let w_hh = normal(4 * hidden, hidden, 0.0, 0.2, &mut rng);
+        let b_ih = normal(4 * hidden, 1, 0.0, 0.1, &mut rng);
+        let b_hh = normal(4 * hidden, 1, 0.0, 0.1, &mut rng);
+        let x = normal(input, batch.columns(), 0.0, 1.0, &mut rng);
+        let gy = normal(hidden, batch.columns(), 0.0, 1.0, &mut rng);
+        let spec = Spec {
+            batch: batch.clone(),
+            hidden,
+            truncate,
+        };
+        let f = forward_direction(
+            &spec, &x, &w_ih, &w_hh, &b_ih, &b_hh, reverse, threads, true,
+        )
+        .expect("shapes fit");
+        let op = FusedLstm {
+            spec,
+            reverse: vec![reverse],
+            saved: vec![Saved {
+                gates: f.gates,
+                cells: f.cells,
+            }],
+        };
+        let g = op
+            .backward_direction(0, &x, &w_ih, &w_hh, &f.y, &gy, true, threads)
+            .expect("shapes fit");
+        vec![f.y, g.dx.expect("asked for"), g.dw_ih, g.dw_hh, g.db]
+    }
+
+    #[test]
+    fn the_batch_split_agrees_with_one_thread() {
+        // Uneven lengths (padding inside the batch), both directions, with and without
+        // truncation; the batch of 7 split in 2 and in 3 parts.
+        let lengths = vec![40, 80, 1, 79, 55, 2, 66];
+        let batch = SeqBatch::padded_to(lengths, 80).unwrap();
+        for reverse in [false, true] {
+            for truncate in [None, Some(3)] {
+                let one = run_direction((12, 20), &batch, reverse, truncate, 1);
+                for threads in [2, 3] {
+                    let many = run_direction((12, 20), &batch, reverse, truncate, threads);
+                    for (i, (a, b)) in one.iter().zip(&many).enumerate() {
+                        let diff = (a - b).abs().max();
+                        assert!(
+                            diff <= 1e-5 * (1.0 + a.abs().max()),
+                            "output {i} differs by {diff} (reverse {reverse}, truncate {truncate:?}, {threads} threads)"
+                        );
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn split_range_covers_everything_in_order() {
