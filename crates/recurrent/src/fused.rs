@@ -14,6 +14,10 @@
 //! - **independent work runs side by side**: the two directions of a BiLSTM concurrently,
 //!   and, for one direction, disjoint halves of the batch (sequences never interact);
 //! - **no allocation inside the time loop**: states and scratch are allocated once.
+//! - **inference keeps nothing but the output**: without a backward pass, the input
+//!   projections are computed a chunk of steps at a time into one reused buffer, just before
+//!   the recurrence reads them (where they are a good part of the work), and no gate
+//!   activations or cell states are saved.
 //!
 //! Padding: a padded step leaves the state unchanged and outputs zeros, so "last state" is
 //! each sequence's own last real step, and the reverse direction starts at each sequence's
