@@ -399,9 +399,9 @@ fn forward_direction(
 
 /// Whether inference computes the input projections chunk by chunk ([`forward_inference`])
 /// for a layer with `input` inputs and `hidden` units: when they are a good part of the work
-/// (`2·I ≥ H`). Measured on one thread (medians of 5 interleaved runs): 64×100×300×256 went
-/// from 143 to 130 ms and 32×50×128×128 from 12.9 to 9.5 ms, while 16×200×64×512, where the
-/// projections are a tenth of the work, went from 142 to 176 ms, so it keeps the one big
+/// (`2·I ≥ H`). Measured on one thread (medians of interleaved runs, 5 or 3): 64×100×300×256
+/// went from 143 to 130 ms and 32×50×128×128 from 12.9 to 9.5 ms, while 16×200×64×512, where
+/// the projections are a tenth of the work, went from 142 to 176 ms, so it keeps the one big
 /// product.
 fn inference_in_chunks(input: usize, hidden: usize) -> bool {
     2 * input >= hidden
