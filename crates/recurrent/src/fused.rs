@@ -709,6 +709,27 @@ impl Op for FusedLstm {
 mod tests {
     use super::*;
 
+    /// Seven sequences of up to 80 steps, padded inside the batch.
+    fn uneven_batch() -> SeqBatch {
+        SeqBatch::padded_to(vec![40, 80, 1, 79, 55, 2, 66], 80).unwrap()
+    }
+
+    /// Random weights of one direction: `[W_ih, W_hh, b_ih, b_hh]`.
+    fn random_weights(
+        input: usize,
+        hidden: usize,
+        w_hh_std: f32,
+        rng: &mut neurotext_linalg::random::Rng,
+    ) -> [Matrix; 4] {
+        use neurotext_linalg::random::normal;
+        [
+            normal(4 * hidden, input, 0.0, 0.4, rng),
+            normal(4 * hidden, hidden, 0.0, w_hh_std, rng),
+            normal(4 * hidden, 1, 0.0, 0.1, rng),
+            normal(4 * hidden, 1, 0.0, 0.1, rng),
+        ]
+    }
+
     /// Runs one direction forward and backward on `threads` threads: (y, ∂X, ∂W_ih,
     /// ∂W_hh, ∂b).
     fn run_direction(
@@ -720,10 +741,7 @@ mod tests {
     ) -> Vec<Matrix> {
         use neurotext_linalg::random::{normal, seeded_rng};
         let mut rng = seeded_rng(7);
-        let w_ih = normal(4 * hidden, input, 0.0, 0.4, &mut rng);
-        let w_hh = normal(4 * hidden, hidden, 0.0, 0.2, &mut rng);
-        let b_ih = normal(4 * hidden, 1, 0.0, 0.1, &mut rng);
-        let b_hh = normal(4 * hidden, 1, 0.0, 0.1, &mut rng);
+        let [w_ih, w_hh, b_ih, b_hh] = random_weights(input, hidden, 0.2, &mut rng);
         let x = normal(input, batch.columns(), 0.0, 1.0, &mut rng);
         let gy = normal(hidden, batch.columns(), 0.0, 1.0, &mut rng);
         let spec = Spec {
@@ -753,8 +771,7 @@ mod tests {
     fn the_batch_split_agrees_with_one_thread() {
         // Uneven lengths (padding inside the batch), both directions, with and without
         // truncation; the batch of 7 split in 2 and in 3 parts.
-        let lengths = vec![40, 80, 1, 79, 55, 2, 66];
-        let batch = SeqBatch::padded_to(lengths, 80).unwrap();
+        let batch = uneven_batch();
         for reverse in [false, true] {
             for truncate in [None, Some(3)] {
                 let one = run_direction((12, 20), &batch, reverse, truncate, 1);
@@ -778,14 +795,11 @@ mod tests {
         // 7 sequences of up to 80 steps: chunks of 37 steps (256 columns), so three chunks,
         // the last one short; padding inside the batch; both directions; 1 to 3 threads.
         let (input, hidden) = (6, 10);
-        let batch = SeqBatch::padded_to(vec![40, 80, 1, 79, 55, 2, 66], 80).unwrap();
+        let batch = uneven_batch();
         assert_eq!(INFERENCE_CHUNK_COLUMNS.div_ceil(7), 37);
         assert!(inference_in_chunks(input, hidden));
         let mut rng = seeded_rng(3);
-        let w_ih = normal(4 * hidden, input, 0.0, 0.4, &mut rng);
-        let w_hh = normal(4 * hidden, hidden, 0.0, 0.3, &mut rng);
-        let b_ih = normal(4 * hidden, 1, 0.0, 0.1, &mut rng);
-        let b_hh = normal(4 * hidden, 1, 0.0, 0.1, &mut rng);
+        let [w_ih, w_hh, b_ih, b_hh] = random_weights(input, hidden, 0.3, &mut rng);
         let x = normal(input, batch.columns(), 0.0, 1.0, &mut rng);
         let spec = Spec {
             batch,
