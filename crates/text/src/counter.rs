@@ -67,7 +67,8 @@ impl TokenCounter {
     }
 
     /// Counts one occurrence of `token` in the current document.
-    #[inline]
+    // Always inlined: the featurizer calls it once per token in its tightest loop.
+    #[inline(always)]
     pub(crate) fn observe(&mut self, token: &str) -> Result<()> {
         let id = self.tokens.intern(token).ok_or_else(too_many)?;
         let i = id as usize;

@@ -53,7 +53,7 @@ const LONG: u128 = 0xff << 120;
 
 /// The bytes of `b` (at most 8) as a little-endian word, zero-padded: two overlapping 4-byte
 /// reads, or three single bytes, OR-ed together (overlapping bytes are equal, so OR keeps them).
-#[inline]
+#[inline(always)]
 fn small_word(b: &[u8]) -> u64 {
     let n = b.len();
     if n >= 4 {
@@ -72,7 +72,7 @@ fn small_word(b: &[u8]) -> u64 {
 /// The key and the hash of `b`. A string of up to 15 bytes is its own key (its bytes, and its
 /// length in the top byte), so equal keys mean equal strings; a longer string's key is its
 /// hash with the top byte set to `0xff`, and equal keys must be confirmed on the bytes.
-#[inline]
+#[inline(always)]
 fn key_and_hash(b: &[u8]) -> (u128, u64) {
     let n = b.len();
     if n <= INLINE {
@@ -130,7 +130,7 @@ impl Interner {
     }
 
     /// The slot of `s`: where it is, or the empty slot where it would go.
-    #[inline]
+    #[inline(always)]
     fn probe(&self, s: &str, key: u128, h: u64) -> (usize, Option<u32>) {
         let mask = self.index.len() - 1;
         let mut i = h as usize & mask;
@@ -161,7 +161,9 @@ impl Interner {
 
     /// The id of `s`, interning it first if needed; `None` when the table already holds
     /// `u32::MAX - 1` strings.
-    #[inline]
+    // Always inlined: the featurizer interns every token in its tightest loop, and a call
+    // there cost more instructions than the probe.
+    #[inline(always)]
     pub(crate) fn intern(&mut self, s: &str) -> Option<u32> {
         if self.index.is_empty() {
             self.index = vec![0; 16];

@@ -168,7 +168,8 @@ impl<'a> Tokens<'a> {
     }
 
     /// The byte range of the next token in the text.
-    #[inline]
+    // Always inlined: it runs once per token, and a call costs a sixth of its instructions.
+    #[inline(always)]
     pub fn next_range(&mut self) -> Option<std::ops::Range<usize>> {
         let text = self.text;
         let bytes = text.as_bytes();
@@ -261,7 +262,7 @@ fn is_digit_before(text: &str, i: usize) -> bool {
 }
 
 /// The end of the word that continues at byte `i`.
-#[inline]
+#[inline(always)]
 fn scan_word(text: &str, mut i: usize) -> usize {
     let bytes = text.as_bytes();
     let n = bytes.len();
