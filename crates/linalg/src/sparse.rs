@@ -83,13 +83,14 @@ impl CsrMatrix {
         }
         for r in 0..rows {
             let row = &indices[indptr[r]..indptr[r + 1]];
-            if row.iter().any(|&c| c as usize >= cols) {
-                return bad(format!("row {r} has a column index ≥ {cols}"));
-            }
             if row.windows(2).any(|w| w[0] >= w[1]) {
                 return bad(format!(
                     "row {r} has column indices that are not increasing"
                 ));
+            }
+            // The columns increase, so the last is the largest.
+            if row.last().is_some_and(|&c| c as usize >= cols) {
+                return bad(format!("row {r} has a column index ≥ {cols}"));
             }
         }
         Ok(CsrMatrix {
@@ -364,6 +365,7 @@ mod tests {
     #[test]
     fn new_rejects_out_of_range_and_unsorted_columns() {
         assert!(CsrMatrix::new(1, 3, vec![0, 1], vec![3], vec![1.0]).is_err());
+        assert!(CsrMatrix::new(1, 3, vec![0, 2], vec![0, 3], vec![1.0, 1.0]).is_err());
         assert!(CsrMatrix::new(1, 3, vec![0, 2], vec![2, 1], vec![1.0, 1.0]).is_err());
         assert!(CsrMatrix::new(2, 3, vec![0, 1], vec![1], vec![1.0]).is_err());
         assert!(CsrMatrix::new(1, 3, vec![0, 2], vec![0, 2], vec![1.0, 1.0]).is_ok());

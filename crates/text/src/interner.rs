@@ -84,11 +84,28 @@ fn key_and_hash(b: &[u8]) -> (u128, u64) {
             (u64::from_le_bytes(w), small_word(&b[8..]))
         };
         let hi = hi | ((n as u64) << 56);
-        let h = (lo.wrapping_mul(K) ^ hi).wrapping_mul(K);
-        (u128::from(lo) | (u128::from(hi) << 64), h ^ (h >> 32))
+        (u128::from(lo) | (u128::from(hi) << 64), short_hash(lo, hi))
     } else {
         let h = hash_bytes(b);
         (u128::from(h) | LONG, h)
+    }
+}
+
+/// The hash of a short string's key, from the key's two words.
+#[inline(always)]
+fn short_hash(lo: u64, hi: u64) -> u64 {
+    let h = (lo.wrapping_mul(K) ^ hi).wrapping_mul(K);
+    h ^ (h >> 32)
+}
+
+/// The hash of the string whose key is `key`, from the key alone: growing the table re-places
+/// every string without reading the strings again.
+#[inline]
+fn hash_of_key(key: u128) -> u64 {
+    if key >> 120 == LONG >> 120 {
+        key as u64
+    } else {
+        short_hash(key as u64, (key >> 64) as u64)
     }
 }
 
@@ -108,6 +125,16 @@ pub(crate) struct Interner {
 }
 
 impl Interner {
+    /// An empty interner with room for `n` strings before its table grows.
+    pub(crate) fn with_capacity(n: usize) -> Self {
+        Interner {
+            index: vec![0; (2 * n).next_power_of_two().max(16)],
+            keys: Vec::with_capacity(n),
+            ends: Vec::with_capacity(n),
+            arena: String::new(),
+        }
+    }
+
     /// The number of strings.
     #[inline]
     pub(crate) fn len(&self) -> usize {
@@ -196,9 +223,8 @@ impl Interner {
         let n = self.index.len() * 2;
         let mask = n - 1;
         let mut index = vec![0u32; n];
-        for id in 0..self.len() {
-            let (_, h) = key_and_hash(self.get_str(id).as_bytes());
-            let mut i = h as usize & mask;
+        for (id, &key) in self.keys.iter().enumerate() {
+            let mut i = hash_of_key(key) as usize & mask;
             while index[i] != 0 {
                 i = (i + 1) & mask;
             }
@@ -251,6 +277,38 @@ mod tests {
             let mut w = [0u8; 8];
             w[..s.len()].copy_from_slice(s.as_bytes());
             assert_eq!(small_word(s.as_bytes()), u64::from_le_bytes(w), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn the_hash_can_be_recovered_from_the_key() {
+        let words = [
+            "",
+            "a",
+            "abcdefgh",
+            "abcdefghi",
+            "fifteen bytes!!",
+            "sixteen bytes!!!",
+        ];
+        for s in words
+            .iter()
+            .map(|w| w.to_string())
+            .chain((0..40).map(|n| "ж".repeat(n)))
+        {
+            let (key, h) = key_and_hash(s.as_bytes());
+            assert_eq!(hash_of_key(key), h, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn an_interner_with_capacity_interns_like_a_default_one() {
+        for n in [0, 1, 5, 100] {
+            let mut t = Interner::with_capacity(n);
+            for i in 0..300 {
+                assert_eq!(t.intern(&format!("w{i}")), Some(i));
+            }
+            assert_eq!(t.get("w299"), Some(299));
+            assert_eq!(t.get("w300"), None);
         }
     }
 

@@ -136,7 +136,7 @@ impl Vocab {
                     .into(),
             ));
         }
-        let mut index = Interner::default();
+        let mut index = Interner::with_capacity(tokens.len());
         for (i, t) in tokens.iter().enumerate() {
             if index.intern(t) != Some(i as u32) {
                 return Err(invalid(format!("token {t:?} appears twice")));
