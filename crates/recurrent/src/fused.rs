@@ -36,6 +36,7 @@ use neurotext_linalg::{
 };
 
 use crate::batch::SeqBatch;
+use crate::buffers;
 use crate::error::{Result, batch_error};
 
 /// The four parameters of one direction, as graph values: `W_ih` `[4H, I]`, `W_hh` `[4H, H]`,
@@ -245,6 +246,17 @@ fn split_steps_ref<'a, T>(
     out
 }
 
+/// Zeroes, in one step's slice of a time-major buffer (`rows` values per column), the columns
+/// of the sequences that step `t` pads (`t ≥` their length). The buffers are recycled with
+/// stale values, and padding must read as zeros: the products over all steps sum over it.
+fn zero_padding(step: &mut [f32], lengths: &[usize], t: usize, rows: usize) {
+    for (col, &len) in step.chunks_exact_mut(rows).zip(lengths) {
+        if t >= len {
+            col.fill(0.0);
+        }
+    }
+}
+
 /// The maximal runs of real (unpadded) columns of step `t` within a part of the batch.
 fn real_runs(lengths: &[usize], t: usize) -> impl Iterator<Item = Range<usize>> + '_ {
     let mut b = 0;
@@ -318,6 +330,9 @@ impl<'a> ForwardState<'a> {
             let mut view = DMatrixViewMut::from_slice(g_t, 4 * hidden, cols);
             self.w_hh.matmul_into(&self.h, 1.0, &mut view)?;
         }
+        if let Some(c_t) = c_t.as_deref_mut() {
+            zero_padding(c_t, self.lengths, t, hidden);
+        }
         for run in real_runs(self.lengths, t) {
             let (g4, g1) = (
                 4 * hidden * run.start..4 * hidden * run.end,
@@ -360,14 +375,14 @@ fn forward_direction(
     // All input projections at once, then the two biases.
     // Every column starts as the two biases; the GEMM then adds W_ih·X into it (β = 1),
     // which saves a pass over the whole [4H, T·B] block.
-    let mut data = Vec::with_capacity(4 * hidden * n);
-    for _ in 0..n {
-        data.extend_from_slice(bias.as_slice());
+    let mut gates = buffers::matrix(4 * hidden, n);
+    for col in gates.as_mut_slice().chunks_exact_mut(4 * hidden) {
+        col.copy_from_slice(bias.as_slice());
     }
-    let mut gates = Matrix::from_vec(4 * hidden, n, data);
     gemm_with_threads(1.0, w_ih, Trans::No, x, Trans::No, 1.0, &mut gates, threads)?;
     let mut y = Matrix::zeros(hidden, n);
-    let mut cells = Matrix::zeros(hidden, n);
+    // Recycled: each step writes its real columns and zeroes its padding.
+    let mut cells = buffers::matrix(hidden, n);
     let parts = split_range(b, threads);
     let g_parts = split_steps(gates.as_mut_slice(), 4 * hidden, b, &parts);
     let y_parts = split_steps(y.as_mut_slice(), hidden, b, &parts);
@@ -433,7 +448,8 @@ fn forward_inference(
         spec.batch.columns(),
     );
     let chunk_steps = INFERENCE_CHUNK_COLUMNS.div_ceil(b).min(t_len);
-    let mut chunk = Matrix::zeros(4 * hidden, chunk_steps * b);
+    // Recycled: every chunk starts by writing the biases into the columns it uses.
+    let mut chunk = buffers::matrix(4 * hidden, chunk_steps * b);
     let mut y = Matrix::zeros(hidden, n);
     let parts = split_range(b, threads);
     let lengths = spec.batch.lengths();
@@ -479,6 +495,7 @@ fn forward_inference(
             Ok(())
         })?;
     }
+    buffers::give_matrix(chunk);
     Ok(Forward {
         y,
         gates: Matrix::zeros(0, 0),
@@ -540,7 +557,8 @@ impl FusedLstm {
         } else {
             Cow::Owned(gy.rows(k * hidden, hidden).into_owned())
         };
-        let mut dgates = Matrix::zeros(4 * hidden, n);
+        // Recycled: each step writes its real columns and zeroes its padding.
+        let mut dgates = buffers::matrix(4 * hidden, n);
         let parts = split_range(b, threads);
         let dg_parts = split_steps(dgates.as_mut_slice(), 4 * hidden, b, &parts);
         let g_parts = split_steps_ref(saved.gates.as_slice(), 4 * hidden, b, &parts);
@@ -572,6 +590,7 @@ impl FusedLstm {
                 } else {
                     t.checked_sub(1)
                 };
+                zero_padding(dg_steps[t], lens, t, 4 * hidden);
                 for run in real_runs(lens, t) {
                     let (g4, g1) = (
                         4 * hidden * run.start..4 * hidden * run.end,
@@ -662,12 +681,23 @@ impl FusedLstm {
         } else {
             None
         };
+        buffers::give_matrix(dgates);
         Ok(DirGrads {
             dx,
             dw_ih,
             dw_hh,
             db,
         })
+    }
+}
+
+impl Drop for FusedLstm {
+    /// The saved activations go back to the pool, for the next step's forward pass to fill.
+    fn drop(&mut self) {
+        for saved in self.saved.drain(..) {
+            buffers::give_matrix(saved.gates);
+            buffers::give_matrix(saved.cells);
+        }
     }
 }
 
@@ -829,6 +859,28 @@ mod tests {
                 assert!(diff <= 1e-6, "reverse {reverse}, {threads} threads: {diff}");
             }
         }
+    }
+
+    #[test]
+    fn recycled_buffers_with_stale_values_change_no_result() {
+        // Large enough for the pool (H·columns ≥ 2¹⁸, so the cell states are recycled too),
+        // with padding, in both directions, on one and two threads.
+        let lengths = vec![512, 3, 300, 512, 1, 400, 512, 50];
+        let batch = SeqBatch::padded_to(lengths, 512).unwrap();
+        for threads in [1, 2] {
+            for reverse in [false, true] {
+                crate::buffers::release_recycled_buffers();
+                let fresh = run_direction((8, 64), &batch, reverse, None, threads);
+                // Only buffers full of NaN: any value read before it is written shows.
+                crate::buffers::release_recycled_buffers();
+                for _ in 0..12 {
+                    crate::buffers::give(vec![f32::NAN; 1 << 21]);
+                }
+                let recycled = run_direction((8, 64), &batch, reverse, None, threads);
+                assert_eq!(recycled, fresh, "threads {threads}, reverse {reverse}");
+            }
+        }
+        crate::buffers::release_recycled_buffers();
     }
 
     #[test]

@@ -46,6 +46,7 @@
 mod attention;
 mod batch;
 mod bilstm;
+mod buffers;
 mod error;
 mod fused;
 mod lstm;
@@ -57,6 +58,7 @@ mod rnn;
 pub use attention::{Attended, AttentionPooling};
 pub use batch::SeqBatch;
 pub use bilstm::{BiLstm, LstmStack};
+pub use buffers::release_recycled_buffers;
 pub use error::{Error, Result};
 pub use fused::{DirectionVars, lstm_layer};
 pub use lstm::{Lstm, LstmState, StepGates};
