@@ -129,25 +129,33 @@ def sittings(args, one_sitting):
     return results
 
 
+def back_to_back(ours_first, run_ours, run_ref):
+    """Runs both sides, one after the other in the order given; returns (ours, reference)."""
+    if ours_first:
+        mine = run_ours()
+        return mine, run_ref()
+    theirs = run_ref()
+    return run_ours(), theirs
+
+
 def compare_lstm(args, out):
     exe = bench_executable("bptt")
 
     def one(s, ours_first):
         res = {}
         for t in args.threads:
-            jobs = {
-                "ours": lambda: ours(exe, t, ["lstm_train_step", "lstm_infer"], out / f"ours_{t}t_{s}.log")[0],
-                "ref": lambda: reference(args, ["lstm_ref.py", str(t), "10"], t, out / f"ref_{t}t_{s}.log"),
-            }
-            order = ["ours", "ref"] if ours_first else ["ref", "ours"]
-            got = {k: jobs[k]() for k in order}
+            medians, lines = back_to_back(
+                ours_first,
+                lambda: ours(exe, t, ["lstm_train_step", "lstm_infer"], out / f"ours_{t}t_{s}.log")[0],
+                lambda: reference(args, ["lstm_ref.py", str(t), "10"], t, out / f"ref_{t}t_{s}.log"),
+            )
             ref = {}
-            for line in got["ref"]:
+            for line in lines:
                 p = line.split("\t")
                 if len(p) == 11 and p[0].isdigit():
                     d = "bi" if p[5] == "1" else "uni"
                     ref[(d, "x".join(p[1:5]))] = (float(p[6]), float(p[8]))
-            res[t] = (got["ours"], ref)
+            res[t] = (medians, ref)
         return res
 
     results = sittings(args, one)
@@ -175,18 +183,17 @@ def compare_gemm(args, out):
     def one(s, ours_first):
         res = {}
         for t in args.threads:
-            jobs = {
-                "ours": lambda: ours(exe, t, ["matmul"], out / f"ours_{t}t_{s}.log")[0],
-                "ref": lambda: reference(args, ["gemm_ref.py", "torch", str(t)], t, out / f"ref_{t}t_{s}.log"),
-            }
-            order = ["ours", "ref"] if ours_first else ["ref", "ours"]
-            got = {k: jobs[k]() for k in order}
+            medians, lines = back_to_back(
+                ours_first,
+                lambda: ours(exe, t, ["matmul"], out / f"ours_{t}t_{s}.log")[0],
+                lambda: reference(args, ["gemm_ref.py", "torch", str(t)], t, out / f"ref_{t}t_{s}.log"),
+            )
             ref = {}
-            for line in got["ref"]:
+            for line in lines:
                 p = line.split("\t")
                 if len(p) >= 6 and p[0] == "torch":
                     ref[tuple(int(v) for v in p[2:5])] = float(p[5])
-            res[t] = (got["ours"], ref)
+            res[t] = (medians, ref)
         return res
 
     results = sittings(args, one)
@@ -232,12 +239,10 @@ def compare_text(args, out):
                     ref[p[0]] = float(p[8])
             return ref
 
-        jobs = {"ours": run_ours, "ref": run_ref}
-        order = ["ours", "ref"] if ours_first else ["ref", "ours"]
-        got = {k: jobs[k]() for k in order}
-        if not got["ours"]:
+        mine, theirs = back_to_back(ours_first, run_ours, run_ref)
+        if not mine:
             sys.exit("compare.py: the text bench measured nothing (is ../shared/data there?)")
-        return got["ours"], got["ref"]
+        return mine, theirs
 
     results = sittings(args, one)
     rows = []

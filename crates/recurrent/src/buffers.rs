@@ -117,7 +117,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn buffers_are_reused_cleared_and_capped() {
+    fn buffers_are_reused_with_stale_values_and_capped() {
         let pool = BufferPool::new();
         let mut a = pool.take(MIN_LEN + 5);
         assert!(a.iter().all(|&v| v == 0.0), "a new buffer is zeros");

@@ -67,7 +67,7 @@ impl TokenCounter {
     }
 
     /// Counts one occurrence of `token` in the current document.
-    // Always inlined: the featurizer calls it once per token in its tightest loop.
+    // Always inlined: it runs once per token in the featurizer's loop (see `featurize.rs`).
     #[inline(always)]
     pub(crate) fn observe(&mut self, token: &str) -> Result<()> {
         let id = self.tokens.intern(token).ok_or_else(too_many)?;

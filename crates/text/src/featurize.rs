@@ -236,8 +236,7 @@ impl Pass<'_> {
         for doc in docs {
             let text = self.tokenizer.prepare(doc.as_ref(), &mut prepared);
             counter.begin_document();
-            // The per-token work is inlined into the tokenizer's loop: as a call it cost a
-            // fifth of the instructions of a token.
+            // The per-token work is inlined into the tokenizer's loop (see the module docs).
             let terms = for_each_term(
                 text,
                 self.ngram_range,
