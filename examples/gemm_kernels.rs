@@ -26,7 +26,7 @@ const SHAPES: [(usize, usize, usize); 12] = [
 fn gflops(kernel: Kernel, a: &Matrix, b: &Matrix, c: &mut Matrix, threads: usize) -> f64 {
     let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
     let flops = 2.0 * (m * n * k) as f64;
-    let reps = ((2e8 / flops).ceil() as usize).max(1);
+    let reps = ((1e9 / flops).ceil() as usize).max(1);
     let start = Instant::now();
     for _ in 0..reps {
         gemm_with_kernel(
@@ -52,25 +52,29 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 fn main() {
     let t = threads();
+    let kernels = [Kernel::Gemm, Kernel::MatrixMultiply, Kernel::Blocked];
     println!(
-        "threads {t}\n{:<16} {:>8} {:>15}",
-        "m×k×n", "gemm", "matrixmultiply"
+        "threads {t}\n{:<16} {:>8} {:>15} {:>8}",
+        "m×k×n", "gemm", "matrixmultiply", "blocked"
     );
     for (m, k, n) in SHAPES {
         let mut rng = random::seeded_rng(0);
         let a = random::normal(m, k, 0.0, 1.0, &mut rng);
         let b = random::normal(k, n, 0.0, 1.0, &mut rng);
         let mut c = Matrix::zeros(m, n);
-        let (mut g, mut mm) = (Vec::new(), Vec::new());
+        let mut runs = vec![Vec::new(); kernels.len()];
         for _ in 0..9 {
-            g.push(gflops(Kernel::Gemm, &a, &b, &mut c, t));
-            mm.push(gflops(Kernel::MatrixMultiply, &a, &b, &mut c, t));
+            for (kernel, runs) in kernels.iter().zip(runs.iter_mut()) {
+                runs.push(gflops(*kernel, &a, &b, &mut c, t));
+            }
         }
+        let [g, mm, blocked] = [0, 1, 2].map(|i| median(std::mem::take(&mut runs[i])));
         println!(
-            "{:<16} {:>8.1} {:>15.1}",
+            "{:<16} {:>8.1} {:>15.1} {:>8.1}",
             format!("{m}x{k}x{n}"),
-            median(g),
-            median(mm)
+            g,
+            mm,
+            blocked
         );
     }
 }

@@ -5,18 +5,22 @@
 //! accumulates into an existing output (the LSTM adds its recurrent product to the input
 //! projection that way).
 //!
-//! Two kernels are wired in, and [`choose_kernel`] picks one by shape and thread count:
+//! Three kernels are wired in, and [`choose_kernel`] picks one by shape and thread count:
+//! - neurotext's own [blocked kernel](crate::blocked) (BLIS loop nest, 16 × 6 AVX2+FMA
+//!   microkernel, packing buffers kept per thread): the large products;
 //! - the [`gemm`](https://docs.rs/gemm) crate: packed, cache-blocked, runtime-dispatched
 //!   SIMD microkernels (AVX-512 with its `x86-v4` feature, AVX2+FMA otherwise, a portable
-//!   fallback elsewhere) and rayon threading;
+//!   fallback elsewhere) and rayon threading: the small and thin products, and every
+//!   product on a CPU without AVX2;
 //! - [`matrixmultiply`](https://docs.rs/matrixmultiply), the kernel behind nalgebra's own `*`,
-//!   single-threaded, kept where it measured faster.
+//!   single-threaded, selectable for comparisons.
 //!
 //! The measurements behind the choice are in the crate docs.
 
 use nalgebra::{Dyn, Matrix as NMatrix, RawStorage, RawStorageMut};
 
 use crate::Matrix;
+use crate::blocked::{self, Strided};
 use crate::error::{Error, Result, shape_str};
 use crate::threads::threads;
 
@@ -36,27 +40,44 @@ pub enum Kernel {
     Gemm,
     /// The `matrixmultiply` crate, as used by nalgebra's `*` (one thread).
     MatrixMultiply,
+    /// neurotext's own blocked GEMM (BLIS loop nest, 16 × 6 AVX2 microkernel; one thread,
+    /// split between threads by the caller).
+    Blocked,
 }
 
 /// The kernel neurotext uses for an `m×k · k×n` product on `threads` threads.
 ///
 /// Chosen by measurement (`cargo run --release --example gemm_kernels`, interleaved medians,
-/// table in the crate docs): on one thread the `gemm` crate is faster up to about 256³ and
-/// whenever one side is thin (an LSTM step, `64×256·256×1024`), while `matrixmultiply` is
-/// 10–15 % faster on large square-ish products. With more threads only the `gemm` crate
-/// runs in parallel, so it takes every product large enough to share.
+/// table in the crate docs): on one thread the `gemm` crate is fastest up to about 256³ and
+/// on thin products (`64×256·256×1024`), and neurotext's own blocked kernel from 512³ on and
+/// on the large LSTM products, 5–15 % ahead of `matrixmultiply` (nalgebra's kernel) there.
+/// On more threads the `gemm` crate runs the products too small to split (see
+/// [`gemm_with_threads`]); larger ones are split between threads, each part on its fastest
+/// one-thread kernel.
 pub fn choose_kernel(m: usize, n: usize, k: usize, threads: usize) -> Kernel {
     let work = m.saturating_mul(n).saturating_mul(k);
-    if threads == 1 && m.min(n) >= 256 && work >= LARGE_PRODUCT {
-        Kernel::MatrixMultiply
+    if threads == 1 && work >= LARGE_PRODUCT && blocked_kernel_is_fast() {
+        Kernel::Blocked
     } else {
         Kernel::Gemm
     }
 }
 
-/// From this many multiply-adds (with both sides at least 256), matrixmultiply's blocking
-/// beats the gemm crate's on one thread.
-const LARGE_PRODUCT: usize = 1 << 24;
+/// From this many multiply-adds the blocked kernel beats the `gemm` crate's on one thread.
+const LARGE_PRODUCT: usize = 1 << 25;
+
+/// Whether the blocked kernel runs its AVX2 microkernel here (elsewhere it falls back to
+/// plain Rust, and the `gemm` crate's portable kernels are the better choice).
+fn blocked_kernel_is_fast() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
 
 /// Below this many multiply-adds a second thread costs more than it saves.
 const PARALLEL_PRODUCT: usize = 96 * 96 * 96;
@@ -224,9 +245,13 @@ where
     };
     unsafe {
         match kernel {
+            // The single-thread kernels run on several threads by splitting C.
+            Some(kernel @ (Kernel::Blocked | Kernel::MatrixMultiply)) if threads > 1 => {
+                run_split(Some(kernel), alpha, beta, job, threads)
+            }
             Some(kernel) => run_kernel(kernel, alpha, lhs, rhs, beta, job.out, m, n, k, threads),
             None if threads > 1 && m.saturating_mul(n).saturating_mul(k) >= SPLIT_PRODUCT => {
-                run_split(alpha, beta, job, threads)
+                run_split(None, alpha, beta, job, threads)
             }
             None => run_kernel(
                 choose_kernel(m, n, k, threads),
@@ -265,12 +290,12 @@ unsafe impl Send for Job {}
 const SPLIT_PRODUCT: usize = 1 << 28;
 
 /// Runs a product on `threads` threads by splitting C (and the matching operand) in two
-/// along its longer side, recursively, each part on the kernel that is fastest for it on one
-/// thread.
+/// along its longer side, recursively, each part on `kernel` (`None`: the kernel that is
+/// fastest for it on one thread).
 ///
 /// # Safety
 /// As [`run_kernel`].
-unsafe fn run_split(alpha: f32, beta: f32, job: Job, threads: usize) {
+unsafe fn run_split(kernel: Option<Kernel>, alpha: f32, beta: f32, job: Job, threads: usize) {
     let Job {
         lhs,
         rhs,
@@ -286,7 +311,7 @@ unsafe fn run_split(alpha: f32, beta: f32, job: Job, threads: usize) {
         // SAFETY: forwarded from the caller.
         unsafe {
             run_kernel(
-                choose_kernel(m, n, k, 1),
+                kernel.unwrap_or_else(|| choose_kernel(m, n, k, 1)),
                 alpha,
                 lhs,
                 rhs,
@@ -365,8 +390,8 @@ unsafe fn run_split(alpha: f32, beta: f32, job: Job, threads: usize) {
     // SAFETY: the two jobs cover disjoint blocks of C inside its extent and read A and B
     // within theirs; the caller's guarantees hold for each.
     rayon::join(
-        move || unsafe { run_split(alpha, beta, first, t1) },
-        move || unsafe { run_split(alpha, beta, second, t2) },
+        move || unsafe { run_split(kernel, alpha, beta, first, t1) },
+        move || unsafe { run_split(kernel, alpha, beta, second, t2) },
     );
 }
 
@@ -395,6 +420,33 @@ unsafe fn run_kernel(
     threads: usize,
 ) {
     match kernel {
+        Kernel::Blocked => {
+            // SAFETY: forwarded from the caller; the blocked kernel does not read C when β = 0.
+            unsafe {
+                blocked::sgemm(
+                    m,
+                    k,
+                    n,
+                    alpha,
+                    Strided {
+                        ptr: lhs.ptr,
+                        rs: lhs.row_stride,
+                        cs: lhs.col_stride,
+                    },
+                    Strided {
+                        ptr: rhs.ptr,
+                        rs: rhs.row_stride,
+                        cs: rhs.col_stride,
+                    },
+                    beta,
+                    Strided {
+                        ptr: out.ptr,
+                        rs: out.row_stride,
+                        cs: out.col_stride,
+                    },
+                )
+            }
+        }
         Kernel::MatrixMultiply => {
             // SAFETY: forwarded from the caller; matrixmultiply does not read C when β = 0.
             unsafe {
@@ -537,7 +589,7 @@ mod tests {
                 let got = matmul_t(&a_op, t(ta), &b_op, t(tb)).unwrap();
                 assert_close(&got, &expected);
                 for threads in [1, 2] {
-                    for kernel in [Kernel::Gemm, Kernel::MatrixMultiply] {
+                    for kernel in [Kernel::Gemm, Kernel::MatrixMultiply, Kernel::Blocked] {
                         let mut c = Matrix::zeros(m, n);
                         let (ta, tb) = (t(ta), t(tb));
                         gemm_with_kernel(
@@ -601,7 +653,7 @@ mod tests {
                         k,
                     };
                     // SAFETY: the operands describe the live matrices above, C borrowed mutably.
-                    unsafe { run_split(0.5, 0.25, job, threads) };
+                    unsafe { run_split(None, 0.5, 0.25, job, threads) };
                     assert_close(&c, &expected);
                 }
             }

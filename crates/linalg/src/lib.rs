@@ -57,11 +57,13 @@
 
 #![deny(missing_docs)]
 
+mod blocked;
 mod error;
 pub mod fastmath;
 mod gemm;
 mod lstm_kernels;
 mod matrix;
+mod microkernel;
 mod packed;
 pub mod random;
 pub mod serde_matrix;
