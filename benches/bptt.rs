@@ -7,6 +7,8 @@
 //!
 //! Run: `NEUROTEXT_THREADS=2 cargo bench --bench bptt`.
 
+use std::sync::Arc;
+
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use neurotext::autodiff::{Graph, Module};
 use neurotext::linalg::{Matrix, random, threads};
@@ -67,9 +69,10 @@ fn bench_lstm(c: &mut Criterion) {
             let mut net = Net::new(bidirectional, i, h);
             let batch = SeqBatch::full(b, t).expect("non-empty");
             let mut rng = random::seeded_rng(1);
-            let x = random::normal(i, t * b, 0.0, 1.0, &mut rng);
+            // Shared, not copied into every step's graph (PyTorch's script reuses its tensors).
+            let x = Arc::new(random::normal(i, t * b, 0.0, 1.0, &mut rng));
             let d = if bidirectional { 2 } else { 1 };
-            let target = random::normal(d * h, t * b, 0.0, 1.0, &mut rng);
+            let target = Arc::new(random::normal(d * h, t * b, 0.0, 1.0, &mut rng));
             let id = format!(
                 "{}/{b}x{t}x{i}x{h}",
                 if bidirectional { "bi" } else { "uni" }
@@ -78,9 +81,9 @@ fn bench_lstm(c: &mut Criterion) {
                 bench.iter(|| {
                     net.module().zero_grad();
                     let g = Graph::new();
-                    let xv = g.input(x.clone());
+                    let xv = g.input(Arc::clone(&x));
                     let y = net.forward(&g, xv, &batch);
-                    let loss = y.mse(g.constant(target.clone())).expect("shapes fit");
+                    let loss = y.mse(g.constant(Arc::clone(&target))).expect("shapes fit");
                     let rest = g.backward_into(loss, net.module()).expect("scalar loss");
                     black_box(rest.get(xv).map(Matrix::sum));
                 })
@@ -95,7 +98,13 @@ fn bench_lstm(c: &mut Criterion) {
         for bidirectional in [false, true] {
             let net = Net::new(bidirectional, i, h);
             let batch = SeqBatch::full(b, t).expect("non-empty");
-            let x = random::normal(i, t * b, 0.0, 1.0, &mut random::seeded_rng(1));
+            let x = Arc::new(random::normal(
+                i,
+                t * b,
+                0.0,
+                1.0,
+                &mut random::seeded_rng(1),
+            ));
             let id = format!(
                 "{}/{b}x{t}x{i}x{h}",
                 if bidirectional { "bi" } else { "uni" }
@@ -103,7 +112,11 @@ fn bench_lstm(c: &mut Criterion) {
             infer.bench_function(BenchmarkId::from_parameter(&id), |bench| {
                 bench.iter(|| {
                     let g = Graph::no_grad();
-                    black_box(net.forward(&g, g.constant(x.clone()), &batch).value().sum());
+                    black_box(
+                        net.forward(&g, g.constant(Arc::clone(&x)), &batch)
+                            .value()
+                            .sum(),
+                    );
                 })
             });
         }

@@ -148,10 +148,13 @@ impl Graph {
     }
 
     /// A value that needs no gradient: data, targets, masks.
-    pub fn constant(&self, value: Matrix) -> Var<'_> {
+    ///
+    /// Takes a `Matrix`, or an `Arc<Matrix>` to share one that is used again (a fixed
+    /// target, the same batch every step) without copying it.
+    pub fn constant(&self, value: impl Into<Arc<Matrix>>) -> Var<'_> {
         self.push_node(Node {
             name: "constant",
-            value: Arc::new(value),
+            value: value.into(),
             op: None,
             inputs: Vec::new(),
             requires_grad: false,
@@ -160,11 +163,12 @@ impl Graph {
     }
 
     /// A leaf whose gradient [`backward`](Self::backward) returns: an input of a gradient
-    /// check, or data whose gradient is wanted (the input of an LSTM).
-    pub fn input(&self, value: Matrix) -> Var<'_> {
+    /// check, or data whose gradient is wanted (the input of an LSTM). Like
+    /// [`constant`](Self::constant), takes a `Matrix` or a shared `Arc<Matrix>`.
+    pub fn input(&self, value: impl Into<Arc<Matrix>>) -> Var<'_> {
         self.push_node(Node {
             name: "input",
-            value: Arc::new(value),
+            value: value.into(),
             op: None,
             inputs: Vec::new(),
             requires_grad: self.grad_enabled,

@@ -266,3 +266,17 @@ fn lookups_and_sparse_products_leave_column_sparse_parameter_gradients() {
     assert_eq!(w.support(), &GradSupport::Columns(vec![0, 5]));
     assert_eq!(w.grad()[(1, 0)], 2.0);
 }
+
+#[test]
+fn shared_constants_and_inputs_are_not_copied() {
+    let data = std::sync::Arc::new(Matrix::from_element(3, 2, 1.5));
+    let g = Graph::new();
+    let c = g.constant(std::sync::Arc::clone(&data));
+    let x = g.input(std::sync::Arc::clone(&data));
+    assert!(std::sync::Arc::ptr_eq(&c.value(), &data));
+    assert!(std::sync::Arc::ptr_eq(&x.value(), &data));
+    // The shared input still gets its gradient: ∂/∂x Σ(x ⊙ c) = c.
+    let loss = x.mul(c).unwrap().sum();
+    let grads = g.backward(loss).unwrap();
+    assert_eq!(grads.get(x).unwrap(), &*data);
+}
