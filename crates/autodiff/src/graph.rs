@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use neurotext_linalg::random::{Rng, seeded_rng};
-use neurotext_linalg::{Matrix, shape_str};
+use neurotext_linalg::{Matrix, pool, shape_str};
 
 use crate::error::{Error, Result};
 use crate::module::Module;
@@ -56,6 +56,18 @@ pub struct Graph {
 impl Default for Graph {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+impl Drop for Graph {
+    /// Gives the large values that only this graph holds back to the buffer pool
+    /// ([`neurotext_linalg::pool`]): the next step's graph needs the same sizes again.
+    fn drop(&mut self) {
+        for node in self.nodes.get_mut().drain(..) {
+            if let Ok(value) = Arc::try_unwrap(node.value) {
+                pool::give_matrix(value);
+            }
+        }
     }
 }
 
@@ -309,6 +321,8 @@ impl Graph {
                 sinks,
             };
             op.backward(&xs, &node.value, &gy, &mut grads);
+            // Used up: the next large gradient can take its memory.
+            pool::give_matrix(gy);
         }
         let mut out = Gradients::default();
         for (id, acc) in accs.into_iter().enumerate() {
@@ -372,8 +386,12 @@ impl InputGrads<'_, '_> {
         match &mut self.accs[id] {
             Acc::Owned(acc) => *acc += &g,
             Acc::Sink(pid) => *self.sinks.get_mut(pid).expect("sink registered").grad_mut() += &g,
-            slot @ Acc::Empty => *slot = Acc::Owned(g),
+            slot @ Acc::Empty => {
+                *slot = Acc::Owned(g);
+                return;
+            }
         }
+        pool::give_matrix(g);
     }
 
     /// Lets `f` add into the gradient buffer of input `i` in place (zeroed first if it is new),
@@ -386,7 +404,7 @@ impl InputGrads<'_, '_> {
         let (r, c) = self.nodes[id].value.shape();
         let acc = &mut self.accs[id];
         if let Acc::Empty = acc {
-            *acc = Acc::Owned(Matrix::zeros(r, c));
+            *acc = Acc::Owned(pool::zeros(r, c));
         }
         match acc {
             Acc::Owned(m) => f(m),

@@ -65,6 +65,7 @@ mod lstm_kernels;
 mod matrix;
 mod microkernel;
 mod packed;
+pub mod pool;
 pub mod random;
 pub mod serde_matrix;
 mod sparse;

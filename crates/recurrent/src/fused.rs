@@ -32,11 +32,11 @@ use std::ops::Range;
 use nalgebra::{DMatrixView, DMatrixViewMut};
 use neurotext_autodiff::{InputGrads, Op, Var};
 use neurotext_linalg::{
-    Matrix, PackedMatrix, Trans, gemm_with_threads, lstm_cell_backward, lstm_cell_forward, threads,
+    Matrix, PackedMatrix, Trans, gemm_with_threads, lstm_cell_backward, lstm_cell_forward, pool,
+    threads,
 };
 
 use crate::batch::SeqBatch;
-use crate::buffers;
 use crate::error::{Result, batch_error};
 
 /// The four parameters of one direction, as graph values: `W_ih` `[4H, I]`, `W_hh` `[4H, H]`,
@@ -152,7 +152,11 @@ pub fn lstm_layer<'g>(
         // One direction: its output is the layer's, moved rather than copied.
         std::mem::replace(&mut only.y, Matrix::zeros(0, 0))
     } else {
-        stack_rows(&results.iter().map(|r| &r.y).collect::<Vec<_>>(), hidden, n)
+        let stacked = stack_rows(&results.iter().map(|r| &r.y).collect::<Vec<_>>(), hidden, n);
+        for r in &mut results {
+            pool::give_matrix(std::mem::replace(&mut r.y, Matrix::zeros(0, 0)));
+        }
+        stacked
     };
     let op = FusedLstm {
         spec,
@@ -330,6 +334,7 @@ impl<'a> ForwardState<'a> {
             let mut view = DMatrixViewMut::from_slice(g_t, 4 * hidden, cols);
             self.w_hh.matmul_into(&self.h, 1.0, &mut view)?;
         }
+        zero_padding(y_t, self.lengths, t, hidden);
         if let Some(c_t) = c_t.as_deref_mut() {
             zero_padding(c_t, self.lengths, t, hidden);
         }
@@ -375,14 +380,15 @@ fn forward_direction(
     // All input projections at once, then the two biases.
     // Every column starts as the two biases; the GEMM then adds W_ih·X into it (β = 1),
     // which saves a pass over the whole [4H, T·B] block.
-    let mut gates = buffers::matrix(4 * hidden, n);
+    let mut gates = pool::take_matrix(4 * hidden, n);
     for col in gates.as_mut_slice().chunks_exact_mut(4 * hidden) {
         col.copy_from_slice(bias.as_slice());
     }
     gemm_with_threads(1.0, w_ih, Trans::No, x, Trans::No, 1.0, &mut gates, threads)?;
-    let mut y = Matrix::zeros(hidden, n);
+    // Recycled, like the next two: each step writes its real columns and zeroes its padding.
+    let mut y = pool::take_matrix(hidden, n);
     // Recycled: each step writes its real columns and zeroes its padding.
-    let mut cells = buffers::matrix(hidden, n);
+    let mut cells = pool::take_matrix(hidden, n);
     let parts = split_range(b, threads);
     let g_parts = split_steps(gates.as_mut_slice(), 4 * hidden, b, &parts);
     let y_parts = split_steps(y.as_mut_slice(), hidden, b, &parts);
@@ -449,8 +455,9 @@ fn forward_inference(
     );
     let chunk_steps = INFERENCE_CHUNK_COLUMNS.div_ceil(b).min(t_len);
     // Recycled: every chunk starts by writing the biases into the columns it uses.
-    let mut chunk = buffers::matrix(4 * hidden, chunk_steps * b);
-    let mut y = Matrix::zeros(hidden, n);
+    let mut chunk = pool::take_matrix(4 * hidden, chunk_steps * b);
+    // Recycled: each step writes its real columns and zeroes its padding.
+    let mut y = pool::take_matrix(hidden, n);
     let parts = split_range(b, threads);
     let lengths = spec.batch.lengths();
     let mut states: Vec<ForwardState> = parts
@@ -495,7 +502,7 @@ fn forward_inference(
             Ok(())
         })?;
     }
-    buffers::give_matrix(chunk);
+    pool::give_matrix(chunk);
     Ok(Forward {
         y,
         gates: Matrix::zeros(0, 0),
@@ -506,7 +513,8 @@ fn forward_inference(
 /// Stacks `[H, n]` matrices along rows into `[D·H, n]`.
 fn stack_rows(parts: &[&Matrix], hidden: usize, n: usize) -> Matrix {
     let d = parts.len();
-    let mut out = Matrix::zeros(d * hidden, n);
+    // Recycled: every value is written below.
+    let mut out = pool::take_matrix(d * hidden, n);
     for (col, dst) in out.as_mut_slice().chunks_exact_mut(d * hidden).enumerate() {
         for (k, p) in parts.iter().enumerate() {
             dst[k * hidden..(k + 1) * hidden]
@@ -555,10 +563,12 @@ impl FusedLstm {
         let gy_d = if dirs == 1 {
             Cow::Borrowed(gy)
         } else {
-            Cow::Owned(gy.rows(k * hidden, hidden).into_owned())
+            let mut own = pool::take_matrix(hidden, n);
+            own.copy_from(&gy.rows(k * hidden, hidden));
+            Cow::Owned(own)
         };
         // Recycled: each step writes its real columns and zeroes its padding.
-        let mut dgates = buffers::matrix(4 * hidden, n);
+        let mut dgates = pool::take_matrix(4 * hidden, n);
         let parts = split_range(b, threads);
         let dg_parts = split_steps(dgates.as_mut_slice(), 4 * hidden, b, &parts);
         let g_parts = split_steps_ref(saved.gates.as_slice(), 4 * hidden, b, &parts);
@@ -666,7 +676,8 @@ impl FusedLstm {
             db += col;
         }
         let dx = if need_dx {
-            let mut dx = Matrix::zeros(x.nrows(), n);
+            // Recycled: the product overwrites it (β = 0).
+            let mut dx = pool::take_matrix(x.nrows(), n);
             gemm_with_threads(
                 1.0,
                 &w_ih.transpose(),
@@ -681,7 +692,10 @@ impl FusedLstm {
         } else {
             None
         };
-        buffers::give_matrix(dgates);
+        pool::give_matrix(dgates);
+        if let Cow::Owned(own) = gy_d {
+            pool::give_matrix(own);
+        }
         Ok(DirGrads {
             dx,
             dw_ih,
@@ -695,8 +709,8 @@ impl Drop for FusedLstm {
     /// The saved activations go back to the pool, for the next step's forward pass to fill.
     fn drop(&mut self) {
         for saved in self.saved.drain(..) {
-            buffers::give_matrix(saved.gates);
-            buffers::give_matrix(saved.cells);
+            pool::give_matrix(saved.gates);
+            pool::give_matrix(saved.cells);
         }
     }
 }
@@ -863,24 +877,27 @@ mod tests {
 
     #[test]
     fn recycled_buffers_with_stale_values_change_no_result() {
-        // Large enough for the pool (H·columns ≥ 2¹⁸, so the cell states are recycled too),
-        // with padding, in both directions, on one and two threads.
+        // Large enough for the pool (H·columns = 2¹⁸ ≥ pool::MIN_LEN, so the outputs and cell
+        // states are recycled too), with padding, in both directions, on one and two threads.
         let lengths = vec![512, 3, 300, 512, 1, 400, 512, 50];
         let batch = SeqBatch::padded_to(lengths, 512).unwrap();
         for threads in [1, 2] {
             for reverse in [false, true] {
-                crate::buffers::release_recycled_buffers();
+                pool::release();
                 let fresh = run_direction((8, 64), &batch, reverse, None, threads);
                 // Only buffers full of NaN: any value read before it is written shows.
-                crate::buffers::release_recycled_buffers();
-                for _ in 0..12 {
-                    crate::buffers::give(vec![f32::NAN; 1 << 21]);
+                pool::release();
+                // Sized for the outputs and cell states ([64, 4096]) and for the gates and
+                // gate gradients ([256, 4096]).
+                for _ in 0..6 {
+                    pool::give(vec![f32::NAN; 1 << 18]);
+                    pool::give(vec![f32::NAN; 1 << 20]);
                 }
                 let recycled = run_direction((8, 64), &batch, reverse, None, threads);
                 assert_eq!(recycled, fresh, "threads {threads}, reverse {reverse}");
             }
         }
-        crate::buffers::release_recycled_buffers();
+        pool::release();
     }
 
     #[test]

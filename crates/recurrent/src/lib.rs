@@ -46,7 +46,6 @@
 mod attention;
 mod batch;
 mod bilstm;
-mod buffers;
 mod error;
 mod fused;
 mod lstm;
@@ -58,10 +57,15 @@ mod rnn;
 pub use attention::{Attended, AttentionPooling};
 pub use batch::SeqBatch;
 pub use bilstm::{BiLstm, LstmStack};
-pub use buffers::release_recycled_buffers;
 pub use error::{Error, Result};
 pub use fused::{DirectionVars, lstm_layer};
 pub use lstm::{Lstm, LstmState, StepGates};
 pub use over_time::{max_over_time, softmax_over_time, sum_over_time};
 pub use pooling::{Pooling, last, mean};
 pub use rnn::Rnn;
+
+/// Frees the buffers kept for reuse between training steps (the fused LSTM's activations
+/// and gradients among them): [`neurotext_linalg::pool::release`], under its old name.
+pub fn release_recycled_buffers() {
+    neurotext_linalg::pool::release();
+}
