@@ -375,7 +375,8 @@ fn forward_direction(
     let bias = b_ih + b_hh;
     let w_hh_packed = PackedMatrix::pack(w_hh, Trans::No);
     if !for_backward && inference_in_chunks(x.nrows(), hidden) {
-        return forward_inference(spec, x, w_ih, &bias, &w_hh_packed, reverse, threads);
+        let w_ih_packed = PackedMatrix::pack(w_ih, Trans::No);
+        return forward_inference(spec, x, &w_ih_packed, &bias, &w_hh_packed, reverse, threads);
     }
     // All input projections at once, then the two biases.
     // Every column starts as the two biases; the GEMM then adds W_ih·X into it (β = 1),
@@ -441,7 +442,7 @@ const INFERENCE_CHUNK_COLUMNS: usize = 256;
 fn forward_inference(
     spec: &Spec,
     x: &Matrix,
-    w_ih: &Matrix,
+    w_ih: &PackedMatrix,
     bias: &Matrix,
     w_hh: &PackedMatrix,
     reverse: bool,
@@ -474,20 +475,21 @@ fn forward_inference(
         for col in g.chunks_exact_mut(4 * hidden) {
             col.copy_from_slice(bias.as_slice());
         }
-        {
-            let mut view = DMatrixViewMut::from_slice(g, 4 * hidden, cols);
-            let x_k = x.columns(t0 * b, cols);
-            gemm_with_threads(
-                1.0,
-                w_ih,
-                Trans::No,
-                &x_k,
-                Trans::No,
-                1.0,
-                &mut view,
-                threads,
-            )?;
+        // W_ih is packed once for all chunks (a GEMM would pack it again for each), and
+        // the threads take disjoint columns of the chunk.
+        let mut work = Vec::with_capacity(threads);
+        let mut rest = &mut g[..];
+        for range in split_range(cols, threads) {
+            let (mine, tail) = rest.split_at_mut(range.len() * 4 * hidden);
+            rest = tail;
+            work.push((range, mine));
         }
+        for_each_part(work, |(range, g_part)| {
+            let mut view = DMatrixViewMut::from_slice(g_part, 4 * hidden, range.len());
+            let x_part = x.columns(t0 * b + range.start, range.len());
+            w_ih.matmul_into(&x_part, 1.0, &mut view)?;
+            Ok(())
+        })?;
         let work: Vec<_> = states
             .iter_mut()
             .zip(split_steps(g, 4 * hidden, b, &parts))
