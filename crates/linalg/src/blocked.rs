@@ -216,6 +216,28 @@ unsafe fn pack_b(
     kc: usize,
     nc: usize,
 ) {
+    if b.cs == 1 && b.rs != 1 {
+        // Rows of B are contiguous (a transpose, such as Xᵀ in a weight gradient): read each
+        // row of the block once, front to back, and deal its values out to the micro-panels
+        // (a micro-panel at a time would read a whole cache line for every 6 values).
+        if !nc.is_multiple_of(NR) {
+            let last = dst.len() - NR * kc;
+            dst[last..].fill(0.0);
+        }
+        for p in 0..kc {
+            // SAFETY: row p0 + p, columns j0..j0 + nc are inside the block.
+            let row = unsafe {
+                std::slice::from_raw_parts(b.ptr.offset((p0 + p) as isize * b.rs + j0 as isize), nc)
+            };
+            for (s, values) in row.chunks(NR).enumerate() {
+                // An element-wise copy of at most 6 values: unrolled, not a call to memmove.
+                for (o, &v) in dst[s * NR * kc + p * NR..][..NR].iter_mut().zip(values) {
+                    *o = v;
+                }
+            }
+        }
+        return;
+    }
     for (s, panel) in dst.chunks_exact_mut(NR * kc).enumerate() {
         let cols = NR.min(nc - s * NR);
         // SAFETY: the caller's contract: (p0, j0 + s·6) is inside B.
