@@ -12,6 +12,9 @@
 //! - [`random`]: seeded ChaCha8 generators and normal/uniform matrices.
 //! - [`serde_matrix`]: loading matrices from files with their shape checked.
 //! - [`threads`] / [`set_threads`]: all cores by default, `NEUROTEXT_THREADS` to override.
+//! - [`PackedMatrix`]: a left operand packed once for many thin products (an LSTM's
+//!   recurrent weights, met at every step).
+//! - [`pool`]: large buffers recycled from one training step to the next.
 //! - [`fastmath`]: vectorisable `exp`, `σ`, `tanh`; [`lstm_cell_forward`] /
 //!   [`lstm_cell_backward`]: the fused elementwise part of an LSTM step. Both are compiled for
 //!   AVX2+FMA when the CPU has it (runtime detection), for the baseline target otherwise.
@@ -30,30 +33,36 @@
 //!
 //! # Why these dependencies
 //! - **nalgebra** provides the matrix storage, views and strides (design card).
-//! - **gemm** runs the products: packed, cache-blocked SIMD kernels chosen at run time
-//!   (AVX-512 when the CPU has it, AVX2+FMA otherwise, a portable kernel elsewhere) with rayon
-//!   threads. It measured faster than nalgebra's `*` on this machine (table below).
-//! - **matrixmultiply** is the kernel nalgebra's `*` uses. Called directly, it runs the large
-//!   single-thread products (both sides ≥ 256, ≥ 2²⁴ multiply-adds), where its blocking
-//!   measured faster than the gemm crate's; on several threads, products of ≥ 2²⁸
-//!   multiply-adds are split between threads, each part on the faster single-thread kernel.
+//! - **gemm** runs the small and thin products (up to about 256³, and everything on a CPU
+//!   without AVX2): packed, cache-blocked SIMD kernels chosen at run time (AVX-512 when the
+//!   CPU has it, AVX2+FMA otherwise, a portable kernel elsewhere) with rayon threads. It
+//!   measured faster than nalgebra's `*` and than neurotext's own kernel at those sizes.
+//! - The large products run on neurotext's own blocked kernel (`blocked.rs`, around the
+//!   16 × 6 AVX2 microkernel of `microkernel.rs` that the LSTM's packed recurrent product
+//!   shares): the BLIS loop nest, with the panel of A and the block of C prefetched. On this
+//!   machine it measured 5–20 % ahead of both crates from 512³ on and on the LSTM's large
+//!   products; a dependency could not be tuned to prefetch what these products need.
+//! - **matrixmultiply** is the kernel nalgebra's `*` uses; it stays selectable
+//!   ([`Kernel::MatrixMultiply`]) for comparisons, and costs nothing extra (nalgebra
+//!   depends on it anyway).
 //! - **rand** (ChaCha8) and **rand_distr** (ziggurat normal sampling) for seeded initialisation.
 //! - **rayon** runs independent work (the two directions of a BiLSTM) side by side.
 //!
 //! # Measured GEMM throughput
-//! f32 GFLOPS, median, on the development machine (2 cores of an AMD EPYC, AVX2 + FMA, no
-//! AVX-512), `cargo bench --bench matmul` beside `../shared/bench/gemm_ref.py torch` in one
-//! sitting (the README has every size):
+//! f32 GFLOPS, median of two sittings, on the development machine (2 cores of an AMD EPYC,
+//! AVX2 + FMA, no AVX-512), `python3 benches/compare.py gemm --sittings 2` (the criterion
+//! bench `cargo bench --bench matmul` beside `../shared/bench/gemm_ref.py torch`, back to
+//! back; the README has every size and the ranges):
 //!
 //! | m×k×n | 1 thread: neurotext / nalgebra / MKL | 2 threads: neurotext / nalgebra / MKL |
 //! |---|---|---|
-//! | 128³ | 78.7 / 71.4 / 59.5 | 104.1 / 68.2 / 67.9 |
-//! | 256³ | 78.9 / 76.8 / 83.7 | 113.0 / 67.3 / 79.1 |
-//! | 512³ | 77.5 / 68.9 / 79.3 | 109.0 / 63.9 / 132.3 |
-//! | 1024³ | 73.5 / 73.5 / 73.8 | 117.2 / 60.8 / 79.2 |
-//! | 64×256×1024 | 90.5 / 68.1 / 76.8 | 114.4 / 63.9 / 83.9 |
-//! | 3200×300×1024 | 79.0 / 75.7 / 84.0 | 117.6 / 70.9 / 69.7 |
-//! | 1024×3200×256 | 69.4 / 53.4 / 82.1 | 108.3 / 59.5 / 121.5 |
+//! | 128³ | 80.5 / 61.3 / 62.7 | 75.4 / 66.6 / 85.2 |
+//! | 256³ | 80.1 / 71.9 / 68.5 | 123.3 / 71.2 / 115.3 |
+//! | 512³ | 72.3 / 69.0 / 63.6 | 107.3 / 66.6 / 117.0 |
+//! | 1024³ | 73.6 / 65.8 / 54.9 | 106.3 / 68.3 / 80.4 |
+//! | 64×256×1024 | 87.2 / 61.3 / 59.8 | 132.2 / 63.6 / 84.6 |
+//! | 3200×300×1024 | 70.1 / 70.9 / 57.9 | 140.1 / 66.8 / 85.9 |
+//! | 1024×3200×256 | 62.7 / 63.8 / 68.0 | 99.4 / 60.7 / 130.4 |
 
 #![deny(missing_docs)]
 
