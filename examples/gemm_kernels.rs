@@ -1,6 +1,8 @@
-//! Measures both GEMM kernels of `neurotext-linalg` on the benchmark shapes, interleaved
-//! (kernel A, kernel B, A, B, …) so that a noisy machine disturbs both alike, and prints the
-//! median GFLOPS of each: the measurement behind `choose_kernel`.
+//! Measures the three GEMM kernels of `neurotext-linalg` (the `gemm` crate, matrixmultiply
+//! and neurotext's own blocked kernel) on the benchmark shapes, interleaved (A, B, C, A, B,
+//! C, …) so that a noisy machine disturbs them alike, and prints the median GFLOPS of each:
+//! the measurement behind `choose_kernel`. On several threads, matrixmultiply and the blocked
+//! kernel run on halves of C, one per thread.
 //!
 //! Run: `NEUROTEXT_THREADS=1 cargo run --release --example gemm_kernels` (and with 2).
 
