@@ -92,51 +92,87 @@ pub(crate) unsafe fn sgemm(
             let nc = NC.min(n - jc);
             for pc in (0..k).step_by(kc_max) {
                 let kc = kc_max.min(k - pc);
-                let b_pack = if b_in_place {
-                    &mut [][..]
+                let b_block = if b_in_place {
+                    BBlock::InPlace { b, p0: pc }
                 } else {
                     let b_pack = b_buf.get(nc.div_ceil(NR) * NR * kc);
                     // SAFETY: rows pc..pc + kc and columns jc..jc + nc lie inside B.
                     unsafe { pack_b(b_pack, b, pc, jc, kc, nc) };
-                    b_pack
+                    BBlock::Packed(b_pack)
                 };
                 // Later blocks along the inner dimension add to what the first wrote.
                 let beta = if pc == 0 { beta } else { 1.0 };
                 for ic in (0..m).step_by(mc_max) {
                     let mc = mc_max.min(m - ic);
                     let a_pack = a_buf.get(mc.div_ceil(MR) * MR * kc);
-                    // SAFETY: rows ic..ic + mc and columns pc..pc + kc lie inside A.
-                    unsafe { pack_a(a_pack, a, alpha, ic, pc, mc, kc) };
-                    for s in 0..nc.div_ceil(NR) {
-                        let (w, j) = (NR.min(nc - s * NR), jc + s * NR);
-                        let (b_panel, layout) = if b_in_place {
-                            let at = pc as isize + j as isize * b.cs;
-                            let ldb = b.cs as usize;
-                            (b.ptr.wrapping_offset(at), BLayout::Columns { ldb })
-                        } else {
-                            (b_pack[s * NR * kc..].as_ptr(), BLayout::Packed)
-                        };
-                        for (q, a_panel) in a_pack.chunks_exact(MR * kc).enumerate() {
-                            let (rows, i) = (MR.min(mc - q * MR), ic + q * MR);
-                            // SAFETY: the panel of A holds kc full steps (zero-padded); B's
-                            // micro-panel (packed and padded, or w columns of kc values in
-                            // place) too; rows i..i + rows and columns j..j + w lie in C.
-                            unsafe {
-                                let out = BlockOut {
-                                    c: c.ptr.offset(i as isize * c.rs + j as isize * c.cs),
-                                    rs: c.rs,
-                                    cs: c.cs,
-                                    rows,
-                                    beta,
-                                };
-                                microkernel::block(a_panel.as_ptr(), b_panel, layout, kc, w, out);
-                            }
-                        }
+                    // SAFETY: rows ic..ic + mc and columns pc..pc + kc lie inside A, and the
+                    // matching blocks of B and C inside theirs.
+                    unsafe {
+                        pack_a(a_pack, a, alpha, ic, pc, mc, kc);
+                        block_product(a_pack, b_block, (ic, mc), (jc, nc), kc, beta, c);
                     }
                 }
             }
         }
     });
+}
+
+/// Where the microkernel finds the micro-panels of one `kc × nc` block of B.
+#[derive(Clone, Copy)]
+enum BBlock<'a> {
+    /// Read in place (B's columns are contiguous), from row `p0` on.
+    InPlace {
+        /// The whole of B.
+        b: Strided<*const f32>,
+        /// The block's first row.
+        p0: usize,
+    },
+    /// Packed, zero-padded micro-panels of 6 columns.
+    Packed(&'a [f32]),
+}
+
+/// `C[ic..ic + mc, jc..jc + nc] ← A_block·B_block + β·C[…]` for one packed `mc × kc` block
+/// of A: each micro-panel of B stays in L1 while the panels of A pass it.
+///
+/// # Safety
+/// The blocks of B (rows `p0..p0 + kc`, columns `jc..jc + nc` when in place) and of C must
+/// lie inside their operands.
+unsafe fn block_product(
+    a_pack: &[f32],
+    b: BBlock<'_>,
+    (ic, mc): (usize, usize),
+    (jc, nc): (usize, usize),
+    kc: usize,
+    beta: f32,
+    c: Strided<*mut f32>,
+) {
+    for s in 0..nc.div_ceil(NR) {
+        let (w, j) = (NR.min(nc - s * NR), jc + s * NR);
+        let (b_panel, layout) = match b {
+            BBlock::InPlace { b, p0 } => {
+                let at = p0 as isize + j as isize * b.cs;
+                let ldb = b.cs as usize;
+                (b.ptr.wrapping_offset(at), BLayout::Columns { ldb })
+            }
+            BBlock::Packed(b_pack) => (b_pack[s * NR * kc..].as_ptr(), BLayout::Packed),
+        };
+        for (q, a_panel) in a_pack.chunks_exact(MR * kc).enumerate() {
+            let (rows, i) = (MR.min(mc - q * MR), ic + q * MR);
+            // SAFETY: the panel of A holds kc full steps (zero-padded); B's micro-panel
+            // (packed and padded, or w columns of kc values in place) too; rows i..i + rows
+            // and columns j..j + w lie in C.
+            unsafe {
+                let out = BlockOut {
+                    c: c.ptr.offset(i as isize * c.rs + j as isize * c.cs),
+                    rs: c.rs,
+                    cs: c.cs,
+                    rows,
+                    beta,
+                };
+                microkernel::block(a_panel.as_ptr(), b_panel, layout, kc, w, out);
+            }
+        }
+    }
 }
 
 /// The size of each block when `total` is cut into the fewest blocks of at most `max`, of
