@@ -285,9 +285,11 @@ struct Job {
 unsafe impl Send for Job {}
 
 /// From this many multiply-adds, splitting C between threads (each part on the best
-/// single-thread kernel) beat the `gemm` crate's own threading here (10–17 % at 1024³,
-/// 3200×300×1024 and 1024×3200×256; the `gemm` crate stayed ahead at 512³ and below).
-const SPLIT_PRODUCT: usize = 1 << 28;
+/// single-thread kernel) beat the `gemm` crate's own threading here: 10–17 % at 1024³,
+/// 3200×300×1024 and 1024×3200×256, and, since the halves run on the blocked kernel, at
+/// 512³ (2 threads, interleaved criterion runs: 84/109/97/90/108/103/85 → 80/114/119/119/
+/// 117/118/80 GFLOPS). The `gemm` crate stays ahead at 256³ and below.
+const SPLIT_PRODUCT: usize = 1 << 27;
 
 /// Runs a product on `threads` threads by splitting C (and the matching operand) in two
 /// along its longer side, recursively, each part on `kernel` (`None`: the kernel that is
