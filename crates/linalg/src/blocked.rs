@@ -197,8 +197,7 @@ unsafe fn pack_a(
 ) {
     // SAFETY: the caller's contract: (i0, p0) is inside A.
     let corner = unsafe { a.ptr.offset(i0 as isize * a.rs + p0 as isize * a.cs) };
-    let tail = mc % MR;
-    if tail != 0 {
+    if !mc.is_multiple_of(MR) {
         let last = dst.len() - MR * kc;
         dst[last..].fill(0.0);
     }

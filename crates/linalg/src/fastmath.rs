@@ -48,6 +48,20 @@ pub fn tanh(x: f32) -> f32 {
     t.copysign(x)
 }
 
+/// Whether this CPU has AVX2 and FMA: the one test behind every kernel compiled for them
+/// (the standard library caches the answer, so it costs a load).
+#[inline]
+pub(crate) fn has_avx2_fma() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
 /// Runs a loop body compiled for AVX2+FMA when the CPU has them, and for the baseline
 /// target otherwise. The body is written once, as an `#[inline(always)]` function, and
 /// instantiated inside both.
@@ -61,7 +75,7 @@ macro_rules! dispatch {
                 unsafe fn wide($($arg: $ty),*) {
                     $body($($arg),*)
                 }
-                if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+                if $crate::fastmath::has_avx2_fma() {
                     // SAFETY: `wide` only requires AVX2 and FMA, which were just detected.
                     return unsafe { wide($($arg),*) };
                 }

@@ -56,7 +56,9 @@ pub enum Kernel {
 /// one-thread kernel.
 pub fn choose_kernel(m: usize, n: usize, k: usize, threads: usize) -> Kernel {
     let work = m.saturating_mul(n).saturating_mul(k);
-    if threads == 1 && work >= LARGE_PRODUCT && blocked_kernel_is_fast() {
+    // Without AVX2 the blocked kernel falls back to plain Rust, and the gemm crate's
+    // portable kernels are the better choice.
+    if threads == 1 && work >= LARGE_PRODUCT && crate::fastmath::has_avx2_fma() {
         Kernel::Blocked
     } else {
         Kernel::Gemm
@@ -65,19 +67,6 @@ pub fn choose_kernel(m: usize, n: usize, k: usize, threads: usize) -> Kernel {
 
 /// From this many multiply-adds the blocked kernel beats the `gemm` crate's on one thread.
 const LARGE_PRODUCT: usize = 1 << 25;
-
-/// Whether the blocked kernel runs its AVX2 microkernel here (elsewhere it falls back to
-/// plain Rust, and the `gemm` crate's portable kernels are the better choice).
-fn blocked_kernel_is_fast() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
-}
 
 /// Below this many multiply-adds a second thread costs more than it saves.
 const PARALLEL_PRODUCT: usize = 96 * 96 * 96;

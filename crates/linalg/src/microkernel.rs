@@ -70,7 +70,7 @@ pub(crate) unsafe fn block(
     out: BlockOut,
 ) {
     #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+    if crate::fastmath::has_avx2_fma() {
         // SAFETY: AVX2 and FMA were just detected; the rest is the caller's contract. A
         // packed micro-panel is zero-padded to 6 columns, so all 6 are computed.
         unsafe {

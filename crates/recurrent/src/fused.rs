@@ -386,10 +386,14 @@ fn forward_direction(
         col.copy_from_slice(bias.as_slice());
     }
     gemm_with_threads(1.0, w_ih, Trans::No, x, Trans::No, 1.0, &mut gates, threads)?;
-    // Recycled, like the next two: each step writes its real columns and zeroes its padding.
+    // Recycled, both: each step writes its real columns and zeroes its padding. Only a
+    // backward pass reads the cell states.
     let mut y = pool::take_matrix(hidden, n);
-    // Recycled: each step writes its real columns and zeroes its padding.
-    let mut cells = pool::take_matrix(hidden, n);
+    let mut cells = if for_backward {
+        pool::take_matrix(hidden, n)
+    } else {
+        Matrix::zeros(0, 0)
+    };
     let parts = split_range(b, threads);
     let g_parts = split_steps(gates.as_mut_slice(), 4 * hidden, b, &parts);
     let y_parts = split_steps(y.as_mut_slice(), hidden, b, &parts);
