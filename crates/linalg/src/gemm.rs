@@ -317,6 +317,11 @@ unsafe fn run_split(kernel: Option<Kernel>, alpha: f32, beta: f32, job: Job, thr
         return;
     }
     let (t1, t2) = (threads.div_ceil(2), threads / 2);
+    if k >= SPLIT_DEPTH_RATIO * m.max(n) {
+        // SAFETY: forwarded from the caller.
+        unsafe { run_split_depth(kernel, alpha, beta, job, t1, t2) };
+        return;
+    }
     let (first, second) = if n >= m {
         // Split the columns of C and of op(B); keep the cut on a multiple of 8 columns.
         let n1 = ((n * t1 / threads).div_ceil(8) * 8).clamp(1, n - 1);
@@ -384,6 +389,85 @@ unsafe fn run_split(kernel: Option<Kernel>, alpha: f32, beta: f32, job: Job, thr
         move || unsafe { run_split(kernel, alpha, beta, first, t1) },
         move || unsafe { run_split(kernel, alpha, beta, second, t2) },
     );
+}
+
+/// A product whose inner dimension is at least this many times its longer outer one is split
+/// along k (see [`run_split_depth`]) rather than along C.
+const SPLIT_DEPTH_RATIO: usize = 2;
+
+/// Runs a deep product (k ≫ m, n: a weight gradient Xᵀ·G over every time step) on two groups
+/// of threads, each over half of k: the first accumulates into C, the second into a scratch
+/// buffer that is then added to C.
+///
+/// Splitting C instead would make both halves pack (or stream) all of the operand they
+/// share, k × n or m × k, and read it from the shared L3 at the same time; along k, each
+/// thread packs only its own half of A and of B, and the price is one m × n buffer and one
+/// pass to add it.
+///
+/// # Safety
+/// As [`run_kernel`].
+unsafe fn run_split_depth(
+    kernel: Option<Kernel>,
+    alpha: f32,
+    beta: f32,
+    job: Job,
+    t1: usize,
+    t2: usize,
+) {
+    let Job {
+        lhs,
+        rhs,
+        out,
+        m,
+        n,
+        k,
+    } = job;
+    let k1 = (k * t1 / (t1 + t2)).clamp(1, k - 1);
+    let mut scratch = crate::pool::take(m * n);
+    let first = Job {
+        lhs: Operand { cols: k1, ..lhs },
+        rhs: Operand { rows: k1, ..rhs },
+        out,
+        m,
+        n,
+        k: k1,
+    };
+    let second = Job {
+        lhs: Operand {
+            ptr: lhs.ptr.wrapping_offset(k1 as isize * lhs.col_stride),
+            cols: k - k1,
+            ..lhs
+        },
+        rhs: Operand {
+            ptr: rhs.ptr.wrapping_offset(k1 as isize * rhs.row_stride),
+            rows: k - k1,
+            ..rhs
+        },
+        // Column-major m × n: the scratch buffer is written whole (β = 0) before it is read.
+        out: Out {
+            ptr: scratch.as_mut_ptr(),
+            row_stride: 1,
+            col_stride: m as isize,
+        },
+        m,
+        n,
+        k: k - k1,
+    };
+    // SAFETY: the first job writes C, the second only the scratch buffer; both read disjoint
+    // halves of A's columns and B's rows inside their extents.
+    rayon::join(
+        move || unsafe { run_split(kernel, alpha, beta, first, t1) },
+        move || unsafe { run_split(kernel, alpha, 0.0, second, t2) },
+    );
+    for j in 0..n {
+        let column = &scratch[j * m..(j + 1) * m];
+        let c = out.ptr.wrapping_offset(j as isize * out.col_stride);
+        for (i, &s) in column.iter().enumerate() {
+            // SAFETY: (i, j) lies inside C's m × n extent, which the caller guarantees.
+            unsafe { *c.offset(i as isize * out.row_stride) += s };
+        }
+    }
+    crate::pool::give(scratch);
 }
 
 /// The output operand of a product.
@@ -605,7 +689,14 @@ mod tests {
     #[test]
     fn split_products_on_several_threads_match_the_naive_product() {
         let mut rng = seeded_rng(11);
-        for &(m, k, n) in &[(200, 150, 120), (37, 300, 500), (700, 90, 33)] {
+        // The last two are deep (k ≥ 2·max(m, n)): split along k.
+        for &(m, k, n) in &[
+            (200, 150, 120),
+            (37, 300, 500),
+            (700, 90, 33),
+            (40, 900, 60),
+            (90, 700, 17),
+        ] {
             let a = uniform(m, k, -1.0, 1.0, &mut rng);
             let b = uniform(k, n, -1.0, 1.0, &mut rng);
             let c0 = uniform(m, n, -1.0, 1.0, &mut rng);
@@ -648,6 +739,35 @@ mod tests {
                     assert_close(&c, &expected);
                 }
             }
+        }
+    }
+
+    #[test]
+    fn deep_products_split_along_k_do_not_read_a_recycled_scratch_buffer() {
+        let (m, k, n) = (256, 640, 256);
+        let mut rng = seeded_rng(13);
+        let a = uniform(m, k, -1.0, 1.0, &mut rng);
+        let b = uniform(k, n, -1.0, 1.0, &mut rng);
+        let expected = naive(&a, &b);
+        for threads in [2, 3] {
+            // The half along k that goes to a scratch buffer gets this NaN-filled one.
+            crate::pool::give(vec![f32::NAN; m * n]);
+            let mut c = Matrix::from_element(m, n, f32::NAN);
+            let job = Job {
+                lhs: Operand::new(&a, Trans::No),
+                rhs: Operand::new(&b, Trans::No),
+                out: Out {
+                    ptr: c.as_mut_ptr(),
+                    row_stride: 1,
+                    col_stride: m as isize,
+                },
+                m,
+                n,
+                k,
+            };
+            // SAFETY: the operands describe the live matrices above, C borrowed mutably.
+            unsafe { run_split(None, 1.0, 0.0, job, threads) };
+            assert_close(&c, &expected);
         }
     }
 
