@@ -16,6 +16,21 @@ pub(crate) const MR: usize = 16;
 /// 16 AVX registers).
 pub(crate) const NR: usize = 6;
 
+/// The width of the next block of C when `remaining` columns are left to compute (B read in
+/// place, so blocks may have any width up to 6).
+///
+/// Seven or eight columns are cut 4 + 3 or 4 + 4, not 6 + 1 or 6 + 2: a block of one or two
+/// columns keeps only two or four independent chains of multiply-adds in flight, fewer
+/// than the FMA units' latency needs (four cycles at two per cycle), and runs at half speed
+/// or less. Eight is the batch that each of two threads takes of a batch of 16.
+pub(crate) fn block_width(remaining: usize) -> usize {
+    if remaining > NR && remaining <= NR + 2 {
+        remaining.div_ceil(2)
+    } else {
+        remaining.min(NR)
+    }
+}
+
 /// How the columns of B are laid out for the kernel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum BLayout {
@@ -256,6 +271,26 @@ mod tests {
         // (≤ 16 rows from row 2, ≤ 6 columns from column 1) lies inside the 20 × 8 C.
         unsafe { kernel(a.as_ptr(), b.as_ptr(), layout, k, w, out) };
         c
+    }
+
+    #[test]
+    fn block_widths_cover_the_columns_without_blocks_of_one_or_two_after_a_full_one() {
+        for n in 1..=40 {
+            let mut widths = Vec::new();
+            let mut done = 0;
+            while done < n {
+                let w = block_width(n - done);
+                assert!((1..=NR).contains(&w), "n = {n}: width {w}");
+                widths.push(w);
+                done += w;
+            }
+            assert_eq!(done, n);
+            if n > NR {
+                assert!(widths.iter().all(|&w| w >= 3), "n = {n}: {widths:?}");
+            }
+        }
+        assert_eq!(block_width(8), 4);
+        assert_eq!(block_width(16), 6);
     }
 
     #[test]

@@ -17,7 +17,7 @@ use nalgebra::{Dyn, Matrix as NMatrix, RawStorage, RawStorageMut, Storage};
 
 use crate::error::{Error, Result, shape_str};
 use crate::gemm::Trans;
-use crate::microkernel::{self, BLayout, BlockOut, MR, NR};
+use crate::microkernel::{self, BLayout, BlockOut, MR};
 
 /// A matrix packed for [`PackedMatrix::matmul_into`].
 #[derive(Clone, Debug)]
@@ -139,7 +139,7 @@ fn multiply(
         let rows = MR.min(m - row0);
         let mut j0 = 0;
         while j0 < n {
-            let w = NR.min(n - j0);
+            let w = microkernel::block_width(n - j0);
             let (bp, cp) = (b[j0 * ldb..].as_ptr(), c[j0 * ldc + row0..].as_mut_ptr());
             // SAFETY: the panel holds 16·k values; columns j0..j0 + w of B hold k values each
             // and those of C (from row0) `rows`, as the caller checked against the strides.
@@ -173,6 +173,7 @@ mod tests {
             (16, 8, 6),
             (17, 5, 7),
             (40, 33, 13),
+            (33, 20, 8),
             (64, 128, 32),
             (3, 70, 1),
         ] {
