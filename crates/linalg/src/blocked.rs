@@ -10,6 +10,10 @@
 //! - a `KC × 6` micro-panel of B (6 KB) stays in L1 while the panels of A stream through
 //!   the microkernel.
 //!
+//! While one block of A is multiplied, the next one is asked into L2 piece by piece, so
+//! that packing it does not wait on memory (a deep product such as `1024×3200·3200×256`
+//! reads each value of A once, straight from memory).
+//!
 //! Packing reads any strides, so transposed operands cost nothing extra, and zero-pads the
 //! edges, so the microkernel always runs full blocks and only the stores are cut to size.
 //! The packing buffers belong to the thread and are reused from call to call.

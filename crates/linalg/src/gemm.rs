@@ -277,8 +277,10 @@ unsafe impl Send for Job {}
 /// single-thread kernel) beat the `gemm` crate's own threading here: 10–17 % at 1024³,
 /// 3200×300×1024 and 1024×3200×256, and, since the halves run on the blocked kernel, at
 /// 512³ (2 threads, interleaved criterion runs: 84/109/97/90/108/103/85 → 80/114/119/119/
-/// 117/118/80 GFLOPS). The `gemm` crate stays ahead at 256³ and below.
-const SPLIT_PRODUCT: usize = 1 << 27;
+/// 117/118/80 GFLOPS); then from 128³ on too, where each half runs on the `gemm` crate's
+/// one-thread kernel (2 threads, interleaved: 128³ 86/83/75/80 → 95/88/74/91, 256³
+/// 114/108/101/110 → 114/124/130/111 GFLOPS; 64×256×1024 level).
+const SPLIT_PRODUCT: usize = 1 << 21;
 
 /// Runs a product on `threads` threads by splitting C (and the matching operand) in two
 /// along its longer side, recursively, each part on `kernel` (`None`: the kernel that is

@@ -39,7 +39,9 @@
 //!   measured faster than nalgebra's `*` and than neurotext's own kernel at those sizes.
 //! - The large products run on neurotext's own blocked kernel (`blocked.rs`, around the
 //!   16 × 6 AVX2 microkernel of `microkernel.rs` that the LSTM's packed recurrent product
-//!   shares): the BLIS loop nest, with the panel of A and the block of C prefetched. On this
+//!   shares): the BLIS loop nest, with the next block of A, the panel of A and the block of C
+//!   prefetched. On two threads a product is split along its longer side, or along k when
+//!   it is deep (a weight gradient over every time step). On this
 //!   machine it measured 5–20 % ahead of both crates from 512³ on and on the LSTM's large
 //!   products; a dependency could not be tuned to prefetch what these products need.
 //! - **matrixmultiply** is the kernel nalgebra's `*` uses; it stays selectable
