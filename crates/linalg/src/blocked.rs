@@ -175,27 +175,21 @@ impl ABlock {
     /// follow.
     fn prefetch_part(&self, part: usize, parts: usize) {
         let Strided { ptr, rs, cs } = self.a;
-        // Lines of contiguous values: the block's columns, or its rows when A is stored
-        // transposed (row-major).
-        let (lines, line_len, line_step, along) = if rs == 1 {
-            (self.kc, self.mc, cs, 1)
-        } else {
-            (self.mc, self.kc, rs, cs)
+        // Runs of contiguous values: the block's columns, or its rows when A is stored
+        // transposed (row-major). A with neither stride 1 is left to the hardware.
+        let (runs, run_len, run_step) = match (rs, cs) {
+            (1, _) => (self.kc, self.mc, cs),
+            (_, 1) => (self.mc, self.kc, rs),
+            _ => return,
         };
-        let per_part = lines.div_ceil(parts.max(1));
+        let per_part = runs.div_ceil(parts.max(1));
         let corner = ptr.wrapping_offset(self.i0 as isize * rs + self.p0 as isize * cs);
-        for line in (part * per_part..((part + 1) * per_part).min(lines)).map(|l| l as isize) {
-            let start = corner.wrapping_offset(line * line_step);
-            if along == 1 {
-                // Contiguous: one hint per cache line, and one for the line holding the last
-                // value, in case the first is not aligned to a line.
-                for v in (0..line_len).step_by(16).chain([line_len - 1]) {
-                    prefetch_l2(start.wrapping_add(v));
-                }
-            } else {
-                for v in 0..line_len {
-                    prefetch_l2(start.wrapping_offset(v as isize * along));
-                }
+        for run in (part * per_part..((part + 1) * per_part).min(runs)).map(|r| r as isize) {
+            let start = corner.wrapping_offset(run * run_step);
+            // One hint per cache line, and one for the line holding the last value, in case
+            // the first is not aligned to a line.
+            for v in (0..run_len).step_by(16).chain([run_len - 1]) {
+                prefetch_l2(start.wrapping_add(v));
             }
         }
     }

@@ -461,12 +461,18 @@ unsafe fn run_split_depth(
         move || unsafe { run_split(kernel, alpha, beta, first, t1) },
         move || unsafe { run_split(kernel, alpha, 0.0, second, t2) },
     );
-    for j in 0..n {
-        let column = &scratch[j * m..(j + 1) * m];
+    for (j, column) in scratch.chunks_exact(m).enumerate() {
         let c = out.ptr.wrapping_offset(j as isize * out.col_stride);
-        for (i, &s) in column.iter().enumerate() {
-            // SAFETY: (i, j) lies inside C's m × n extent, which the caller guarantees.
-            unsafe { *c.offset(i as isize * out.row_stride) += s };
+        if out.row_stride == 1 {
+            // SAFETY: column j of C holds m contiguous values inside its extent, which the
+            // caller guarantees; the scratch buffer is not part of C.
+            let c = unsafe { std::slice::from_raw_parts_mut(c, m) };
+            c.iter_mut().zip(column).for_each(|(c, s)| *c += s);
+        } else {
+            for (i, &s) in column.iter().enumerate() {
+                // SAFETY: (i, j) lies inside C's m × n extent, which the caller guarantees.
+                unsafe { *c.offset(i as isize * out.row_stride) += s };
+            }
         }
     }
     crate::pool::give(scratch);
@@ -770,6 +776,24 @@ mod tests {
             // SAFETY: the operands describe the live matrices above, C borrowed mutably.
             unsafe { run_split(None, 1.0, 0.0, job, threads) };
             assert_close(&c, &expected);
+            // And into a row-major C (element (i, j) at i·n + j), accumulating (β = 1).
+            let mut rows = vec![1.0f32; m * n];
+            let job = Job {
+                lhs: Operand::new(&a, Trans::No),
+                rhs: Operand::new(&b, Trans::No),
+                out: Out {
+                    ptr: rows.as_mut_ptr(),
+                    row_stride: n as isize,
+                    col_stride: 1,
+                },
+                m,
+                n,
+                k,
+            };
+            // SAFETY: as above, with C the m·n values of `rows`.
+            unsafe { run_split(None, 1.0, 1.0, job, threads) };
+            let row_major = Matrix::from_row_slice(m, n, &rows);
+            assert_close(&row_major, &expected.add_scalar(1.0));
         }
     }
 
