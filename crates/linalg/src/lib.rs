@@ -51,20 +51,20 @@
 //! - **rayon** runs independent work (the two directions of a BiLSTM) side by side.
 //!
 //! # Measured GEMM throughput
-//! f32 GFLOPS, median of two sittings, on the development machine (2 cores of an AMD EPYC,
-//! AVX2 + FMA, no AVX-512), `python3 benches/compare.py gemm --sittings 2` (the criterion
+//! f32 GFLOPS, median of three sittings, on the development machine (2 cores of an AMD EPYC,
+//! AVX2 + FMA, no AVX-512), `python3 benches/compare.py gemm --sittings 3` (the criterion
 //! bench `cargo bench --bench matmul` beside `../shared/bench/gemm_ref.py torch`, back to
 //! back; the README has every size and the ranges):
 //!
 //! | m×k×n | 1 thread: neurotext / nalgebra / MKL | 2 threads: neurotext / nalgebra / MKL |
 //! |---|---|---|
-//! | 128³ | 80.5 / 61.3 / 62.7 | 75.4 / 66.6 / 85.2 |
-//! | 256³ | 80.1 / 71.9 / 68.5 | 123.3 / 71.2 / 115.3 |
-//! | 512³ | 72.3 / 69.0 / 63.6 | 107.3 / 66.6 / 117.0 |
-//! | 1024³ | 73.6 / 65.8 / 54.9 | 106.3 / 68.3 / 80.4 |
-//! | 64×256×1024 | 87.2 / 61.3 / 59.8 | 132.2 / 63.6 / 84.6 |
-//! | 3200×300×1024 | 70.1 / 70.9 / 57.9 | 140.1 / 66.8 / 85.9 |
-//! | 1024×3200×256 | 62.7 / 63.8 / 68.0 | 99.4 / 60.7 / 130.4 |
+//! | 128³ | 70.5 / 61.4 / 76.6 | 83.3 / 63.0 / 93.3 |
+//! | 256³ | 84.9 / 69.8 / 63.1 | 112.9 / 66.5 / 118.8 |
+//! | 512³ | 64.9 / 64.8 / 64.4 | 118.8 / 66.3 / 130.9 |
+//! | 1024³ | 75.9 / 64.5 / 58.8 | 122.5 / 62.3 / 111.4 |
+//! | 64×256×1024 | 84.1 / 60.8 / 64.5 | 124.4 / 58.4 / 65.6 |
+//! | 3200×300×1024 | 71.9 / 65.2 / 59.6 | 122.7 / 67.9 / 109.3 |
+//! | 1024×3200×256 | 74.7 / 66.1 / 74.9 | 114.6 / 60.1 / 125.1 |
 
 #![deny(missing_docs)]
 
