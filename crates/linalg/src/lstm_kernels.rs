@@ -38,7 +38,10 @@ fn check(op: &'static str, hidden: usize, parts: &[(&str, usize, usize)]) -> Res
 }
 
 #[inline(always)]
-fn forward_body(gates: &mut [f32], c: &mut [f32], h: &mut [f32], hidden: usize) {
+fn forward_body(gates: &mut [f32], bias: &[f32], c: &mut [f32], h: &mut [f32], hidden: usize) {
+    let (bi, rest) = bias.split_at(hidden);
+    let (bf, rest) = rest.split_at(hidden);
+    let (ba, bo) = rest.split_at(hidden);
     for ((g, c), h) in gates
         .chunks_exact_mut(4 * hidden)
         .zip(c.chunks_exact_mut(hidden))
@@ -50,13 +53,13 @@ fn forward_body(gates: &mut [f32], c: &mut [f32], h: &mut [f32], hidden: usize) 
         // One simple loop per activation, then one for the states: each loop vectorises
         // across elements (a single loop over all four gates gets vectorised across the
         // gates instead, four lanes wide, at a third of the speed).
-        for gate in [&mut *gi, &mut *gf, &mut *go] {
-            for z in gate.iter_mut() {
-                *z = sigmoid(*z);
+        for (gate, b) in [(&mut *gi, bi), (&mut *gf, bf), (&mut *go, bo)] {
+            for (z, &b) in gate.iter_mut().zip(b) {
+                *z = sigmoid(*z + b);
             }
         }
-        for z in ga.iter_mut() {
-            *z = tanh(*z);
+        for (z, &b) in ga.iter_mut().zip(ba) {
+            *z = tanh(*z + b);
         }
         for ((((c, h), &i), &f), (&a, &o)) in c
             .iter_mut()
@@ -73,13 +76,15 @@ fn forward_body(gates: &mut [f32], c: &mut [f32], h: &mut [f32], hidden: usize) 
 }
 
 dispatch! {
-    fn forward_dispatch(gates: &mut [f32], c: &mut [f32], h: &mut [f32], hidden: usize) => forward_body
+    fn forward_dispatch(gates: &mut [f32], bias: &[f32], c: &mut [f32], h: &mut [f32], hidden: usize) => forward_body
 }
 
 /// One LSTM step's elementwise part for a block of columns.
 ///
-/// - `gates` (`[4H, cols]`): the pre-activations `W_ih·x + W_hh·h + b` on entry, the
-///   activations `i, f, a, o` on return (kept for the backward pass);
+/// - `gates` (`[4H, cols]`): the products `W_ih·x + W_hh·h` on entry, the activations
+///   `i, f, a, o` of those plus `bias` on return (kept for the backward pass);
+/// - `bias` (`[4H]`): `b_ih + b_hh`, added here, in the pass that reads the gates anyway,
+///   rather than written into every column of the gate block beforehand;
 /// - `c` (`[H, cols]`): `c_{t−1}` on entry, `c_t` on return;
 /// - `h` (`[H, cols]`): receives `h_t`.
 ///
@@ -87,6 +92,7 @@ dispatch! {
 /// [`Error::Shape`] when the slices do not describe the same number of columns.
 pub fn lstm_cell_forward(
     gates: &mut [f32],
+    bias: &[f32],
     c: &mut [f32],
     h: &mut [f32],
     hidden: usize,
@@ -100,7 +106,14 @@ pub fn lstm_cell_forward(
             ("h", h.len(), 1),
         ],
     )?;
-    forward_dispatch(gates, c, h, hidden);
+    if bias.len() != 4 * hidden {
+        return Err(Error::Shape {
+            op: "lstm_cell_forward",
+            expected: format!("bias of {} values (4·{hidden})", 4 * hidden),
+            got: format!("{} values", bias.len()),
+        });
+    }
+    forward_dispatch(gates, bias, c, h, hidden);
     Ok(())
 }
 
@@ -223,8 +236,15 @@ mod tests {
             .map(|k| ((k * 37 % 23) as f32 - 11.0) * 0.3)
             .collect();
         let c0: Vec<f32> = (0..hidden * cols).map(|k| (k as f32 - 7.0) * 0.2).collect();
-        let (mut gates, mut c, mut h) = (z.clone(), c0.clone(), vec![0.0; hidden * cols]);
-        lstm_cell_forward(&mut gates, &mut c, &mut h, hidden).unwrap();
+        // The bias is added to each column's products: reference() sees the sums.
+        let bias: Vec<f32> = (0..4 * hidden).map(|r| (r as f32 * 0.9).cos()).collect();
+        let products: Vec<f32> = z
+            .iter()
+            .enumerate()
+            .map(|(k, &v)| v - bias[k % (4 * hidden)])
+            .collect();
+        let (mut gates, mut c, mut h) = (products, c0.clone(), vec![0.0; hidden * cols]);
+        lstm_cell_forward(&mut gates, &bias, &mut c, &mut h, hidden).unwrap();
         for k in 0..cols {
             for j in 0..hidden {
                 let (ce, he) = reference(&z[4 * hidden * k..], c0[hidden * k + j], hidden, j);
@@ -252,7 +272,7 @@ mod tests {
         };
         let mut gates = z.clone();
         let (mut c, mut h) = (c0.clone(), vec![0.0; hidden]);
-        lstm_cell_forward(&mut gates, &mut c, &mut h, hidden).unwrap();
+        lstm_cell_forward(&mut gates, &vec![0.0; 4 * hidden], &mut c, &mut h, hidden).unwrap();
         let mut dc = wc.to_vec();
         let mut dz = vec![0.0; 4 * hidden];
         lstm_cell_backward(&gates, &c0, &c, &wh, &mut dc, &mut dz, hidden).unwrap();
@@ -286,7 +306,12 @@ mod tests {
         let mut g = vec![0.0; 4 * 3 * 2];
         let mut c = vec![0.0; 3 * 2];
         let mut h = vec![0.0; 3];
-        assert!(lstm_cell_forward(&mut g, &mut c, &mut h, 3).is_err());
-        assert!(lstm_cell_forward(&mut g, &mut c, &mut h, 0).is_err());
+        let bias = vec![0.0; 4 * 3];
+        assert!(lstm_cell_forward(&mut g, &bias, &mut c, &mut h, 3).is_err());
+        assert!(lstm_cell_forward(&mut g, &bias, &mut c, &mut h, 0).is_err());
+        let mut h = vec![0.0; 3 * 2];
+        assert!(lstm_cell_forward(&mut g, &bias, &mut c, &mut h, 3).is_ok());
+        let err = lstm_cell_forward(&mut g, &bias[..11], &mut c, &mut h, 3).unwrap_err();
+        assert!(err.to_string().contains("bias"), "{err}");
     }
 }

@@ -300,6 +300,8 @@ fn for_each_part<P: Send>(parts: Vec<P>, f: impl Fn(P) -> Result<()> + Sync) -> 
 struct ForwardState<'a> {
     /// `W_hh`, packed once for the whole sequence: it meets the state at every step.
     w_hh: &'a PackedMatrix,
+    /// `b_ih + b_hh`, added to the gates by the cell (`[4H]`).
+    bias: &'a [f32],
     /// The part's sequence lengths.
     lengths: &'a [usize],
     hidden: usize,
@@ -308,10 +310,11 @@ struct ForwardState<'a> {
 }
 
 impl<'a> ForwardState<'a> {
-    fn new(w_hh: &'a PackedMatrix, lengths: &'a [usize], hidden: usize) -> Self {
+    fn new(w_hh: &'a PackedMatrix, bias: &'a [f32], lengths: &'a [usize], hidden: usize) -> Self {
         let cols = lengths.len();
         ForwardState {
             w_hh,
+            bias,
             lengths,
             hidden,
             h: Matrix::zeros(hidden, cols),
@@ -345,6 +348,7 @@ impl<'a> ForwardState<'a> {
             );
             lstm_cell_forward(
                 &mut g_t[g4],
+                self.bias,
                 &mut self.c[g1.clone()],
                 &mut y_t[g1.clone()],
                 hidden,
@@ -378,14 +382,11 @@ fn forward_direction(
         let w_ih_packed = PackedMatrix::pack(w_ih, Trans::No);
         return forward_inference(spec, x, &w_ih_packed, &bias, &w_hh_packed, reverse, threads);
     }
-    // All input projections at once, then the two biases.
-    // Every column starts as the two biases; the GEMM then adds W_ih·X into it (β = 1),
-    // which saves a pass over the whole [4H, T·B] block.
+    // All input projections at once (recycled: the GEMM writes every value, β = 0). The
+    // biases are added by the cell at each step, not written into every column first: that
+    // was a pass over the whole [4H, T·B] block (26 MB at 16×200×64×512) on one thread.
     let mut gates = pool::take_matrix(4 * hidden, n);
-    for col in gates.as_mut_slice().chunks_exact_mut(4 * hidden) {
-        col.copy_from_slice(bias.as_slice());
-    }
-    gemm_with_threads(1.0, w_ih, Trans::No, x, Trans::No, 1.0, &mut gates, threads)?;
+    gemm_with_threads(1.0, w_ih, Trans::No, x, Trans::No, 0.0, &mut gates, threads)?;
     // Recycled, both: each step writes its real columns and zeroes its padding. Only a
     // backward pass reads the cell states.
     let mut y = pool::take_matrix(hidden, n);
@@ -408,7 +409,7 @@ fn forward_direction(
         .collect();
     let lengths = spec.batch.lengths();
     for_each_part(work, |(range, mut g_steps, mut y_steps, mut c_steps)| {
-        let mut state = ForwardState::new(&w_hh_packed, &lengths[range], hidden);
+        let mut state = ForwardState::new(&w_hh_packed, bias.as_slice(), &lengths[range], hidden);
         for s in 0..t_len {
             let t = if reverse { t_len - 1 - s } else { s };
             let c_t = if for_backward {
@@ -459,7 +460,7 @@ fn forward_inference(
         spec.batch.columns(),
     );
     let chunk_steps = INFERENCE_CHUNK_COLUMNS.div_ceil(b).min(t_len);
-    // Recycled: every chunk starts by writing the biases into the columns it uses.
+    // Recycled: the input projections of a chunk write every column it uses (β = 0).
     let mut chunk = pool::take_matrix(4 * hidden, chunk_steps * b);
     // Recycled: each step writes its real columns and zeroes its padding.
     let mut y = pool::take_matrix(hidden, n);
@@ -467,7 +468,7 @@ fn forward_inference(
     let lengths = spec.batch.lengths();
     let mut states: Vec<ForwardState> = parts
         .iter()
-        .map(|r| ForwardState::new(w_hh, &lengths[r.clone()], hidden))
+        .map(|r| ForwardState::new(w_hh, bias.as_slice(), &lengths[r.clone()], hidden))
         .collect();
     let mut y_parts = split_steps(y.as_mut_slice(), hidden, b, &parts);
     let chunks = t_len.div_ceil(chunk_steps);
@@ -476,9 +477,6 @@ fn forward_inference(
         let t0 = k * chunk_steps;
         let cols = chunk_steps.min(t_len - t0) * b;
         let g = &mut chunk.as_mut_slice()[..4 * hidden * cols];
-        for col in g.chunks_exact_mut(4 * hidden) {
-            col.copy_from_slice(bias.as_slice());
-        }
         // W_ih is packed once for all chunks (a GEMM would pack it again for each), and
         // the threads take disjoint columns of the chunk.
         let mut work = Vec::with_capacity(threads);
@@ -491,7 +489,7 @@ fn forward_inference(
         for_each_part(work, |(range, g_part)| {
             let mut view = DMatrixViewMut::from_slice(g_part, 4 * hidden, range.len());
             let x_part = x.columns(t0 * b + range.start, range.len());
-            w_ih.matmul_into(&x_part, 1.0, &mut view)?;
+            w_ih.matmul_into(&x_part, 0.0, &mut view)?;
             Ok(())
         })?;
         let work: Vec<_> = states
