@@ -15,8 +15,9 @@
 //! buffers from here. That is what a deep-learning framework's caching allocator does.
 //!
 //! Only buffers of at least [`MIN_LEN`] values are kept (the allocator reuses small blocks
-//! well by itself), at most [`MAX_KEPT`] at once, and a request takes the smallest kept
-//! buffer that fits and is at most twice its size. [`release`] frees them all, for a program
+//! well by itself), at most [`MAX_KEPT`] at once (a full pool frees the buffer it got back
+//! longest ago), and a request takes the smallest kept buffer that fits and is at most twice
+//! its size. [`release`] frees them all, for a program
 //! that is done training and wants its memory back.
 
 use std::sync::{Mutex, MutexGuard};
@@ -64,7 +65,9 @@ impl BufferPool {
                 .min_by_key(|(_, b)| b.capacity())
                 .map(|(i, _)| i);
             if let Some(i) = best {
-                let mut buffer = buffers.swap_remove(i);
+                // `remove`, not `swap_remove`: the list stays in the order the buffers were
+                // given back, oldest first.
+                let mut buffer = buffers.remove(i);
                 // Stale values are kept, not cleared: clearing would be a pass over memory
                 // that the caller is about to write anyway.
                 buffer.resize(len, 0.0);
@@ -80,9 +83,14 @@ impl BufferPool {
             return;
         }
         let mut buffers = self.lock();
-        if buffers.len() < MAX_KEPT {
-            buffers.push(buffer);
+        // A full pool frees its oldest buffer, not the one given back: buffers of a shape
+        // no longer used (a training step's, once evaluation runs with other shapes) would
+        // otherwise fill the pool for good, and every later large matrix would be freshly
+        // mapped and freed again.
+        if buffers.len() == MAX_KEPT {
+            buffers.remove(0);
         }
+        buffers.push(buffer);
     }
 }
 
@@ -104,7 +112,8 @@ pub fn zeros(rows: usize, cols: usize) -> Matrix {
     m
 }
 
-/// Gives `buffer` back for reuse (or frees it, when it is small or the pool is full).
+/// Gives `buffer` back for reuse (or frees it, when it is small); a full pool frees its
+/// oldest buffer to keep this one.
 pub fn give(buffer: Vec<f32>) {
     POOL.give(buffer);
 }
@@ -158,6 +167,41 @@ mod tests {
             pool.give(Vec::with_capacity(MIN_LEN));
         }
         assert_eq!(pool.lock().len(), MAX_KEPT);
+    }
+
+    #[test]
+    fn a_full_pool_of_unused_shapes_makes_room_for_the_shapes_in_use() {
+        let pool = BufferPool::new();
+        // A pool filled by one workload (buffers too large for what follows)...
+        for _ in 0..MAX_KEPT {
+            pool.give(vec![0.0; 4 * MIN_LEN]);
+        }
+        // ...and another that takes and gives back buffers of its own size.
+        let first = pool.take(MIN_LEN);
+        let ptr = first.as_ptr();
+        pool.give(first);
+        let again = pool.take(MIN_LEN);
+        assert_eq!(
+            again.as_ptr(),
+            ptr,
+            "the buffer given back is kept and reused"
+        );
+        pool.give(again);
+        let buffers = pool.lock();
+        assert_eq!(buffers.len(), MAX_KEPT);
+        assert_eq!(
+            buffers.last().map(|b| b.as_ptr()),
+            Some(ptr),
+            "kept as the newest"
+        );
+        assert_eq!(
+            buffers
+                .iter()
+                .filter(|b| b.capacity() == 4 * MIN_LEN)
+                .count(),
+            MAX_KEPT - 1,
+            "the oldest buffer made room"
+        );
     }
 
     #[test]
