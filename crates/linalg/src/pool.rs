@@ -87,10 +87,12 @@ impl BufferPool {
         // no longer used (a training step's, once evaluation runs with other shapes) would
         // otherwise fill the pool for good, and every later large matrix would be freshly
         // mapped and freed again.
-        if buffers.len() == MAX_KEPT {
-            buffers.remove(0);
-        }
+        let oldest = (buffers.len() == MAX_KEPT).then(|| buffers.remove(0));
         buffers.push(buffer);
+        // Freed after the lock is let go: unmapping a large block takes a while, and other
+        // threads may be waiting to take or give.
+        drop(buffers);
+        drop(oldest);
     }
 }
 
