@@ -91,7 +91,8 @@ pub(crate) unsafe fn sgemm(
     let b_in_place = b.rs == 1 && m <= 2 * MC;
     BUFFERS.with_borrow_mut(|(a_buf, b_buf)| {
         // Blocks of equal size (k = 400 is two blocks of 200, not 384 and 16).
-        let (kc_max, mc_max) = (even_block(k, KC, 1), even_block(m, MC, MR));
+        let kc_max = even_block(k, KC, 1);
+        let rows = RowBlocks::new(m);
         for jc in (0..n).step_by(NC) {
             let nc = NC.min(n - jc);
             for pc in (0..k).step_by(kc_max) {
@@ -106,13 +107,13 @@ pub(crate) unsafe fn sgemm(
                 };
                 // Later blocks along the inner dimension add to what the first wrote.
                 let beta = if pc == 0 { beta } else { 1.0 };
-                for ic in (0..m).step_by(mc_max) {
-                    let mc = mc_max.min(m - ic);
+                for r in 0..rows.count {
+                    let (ic, mc) = rows.block(r);
                     let a_pack = a_buf.get(mc.div_ceil(MR) * MR * kc);
                     // The block of A packed next: the next rows, else the first rows of the
                     // next step along k (of this block of B's columns or the next one's).
-                    let next = if ic + mc < m {
-                        Some((ic + mc, pc, kc))
+                    let next = if r + 1 < rows.count {
+                        Some((r + 1, pc, kc))
                     } else if pc + kc < k {
                         Some((0, pc + kc, kc_max.min(k - pc - kc)))
                     } else if jc + nc < n {
@@ -120,12 +121,9 @@ pub(crate) unsafe fn sgemm(
                     } else {
                         None
                     };
-                    let next = next.map(|(i0, p0, kc)| ABlock {
-                        a,
-                        i0,
-                        p0,
-                        mc: mc_max.min(m - i0),
-                        kc,
+                    let next = next.map(|(r, p0, kc)| {
+                        let (i0, mc) = rows.block(r);
+                        ABlock { a, i0, p0, mc, kc }
                     });
                     // SAFETY: rows ic..ic + mc and columns pc..pc + kc lie inside A, and the
                     // matching blocks of B and C inside theirs.
@@ -256,6 +254,35 @@ unsafe fn block_product(
                 microkernel::block(a_panel.as_ptr(), b_panel, layout, kc, w, out);
             }
         }
+    }
+}
+
+/// The blocks of rows of A (and C): the fewest blocks of at most `MC` rows, cut on panel
+/// boundaries into sizes that differ by at most one panel (512 rows are 80 + 80 + 96 + 80 +
+/// 80 + 96, not five blocks of 96 and one of 32, whose two panels would each stream the
+/// whole block of B past them for a sixth of the work).
+struct RowBlocks {
+    m: usize,
+    panels: usize,
+    /// How many blocks.
+    count: usize,
+}
+
+impl RowBlocks {
+    fn new(m: usize) -> Self {
+        let panels = m.div_ceil(MR);
+        RowBlocks {
+            m,
+            panels,
+            count: panels.div_ceil(MC / MR),
+        }
+    }
+
+    /// Block `r`: its first row and its number of rows.
+    fn block(&self, r: usize) -> (usize, usize) {
+        let first = r * self.panels / self.count * MR;
+        let end = ((r + 1) * self.panels / self.count * MR).min(self.m);
+        (first, end - first)
     }
 }
 
@@ -512,5 +539,29 @@ mod tests {
         assert_eq!(even_block(1024, 96, 16), 96);
         assert_eq!(even_block(200, 96, 16), 80);
         assert_eq!(even_block(0, 96, 16), 0);
+    }
+
+    #[test]
+    fn row_blocks_cover_every_row_once_in_panels_of_nearly_equal_count() {
+        for m in [1, 15, 16, 17, 96, 97, 200, 512, 1000, 1024, 3200] {
+            let rows = RowBlocks::new(m);
+            let blocks: Vec<_> = (0..rows.count).map(|r| rows.block(r)).collect();
+            let mut next = 0;
+            for &(first, len) in &blocks {
+                assert_eq!(first, next, "m = {m}: {blocks:?}");
+                assert!(
+                    first.is_multiple_of(MR) && len > 0 && len <= MC,
+                    "m = {m}: {blocks:?}"
+                );
+                next = first + len;
+            }
+            assert_eq!(next, m, "m = {m}: {blocks:?}");
+            let panels: Vec<_> = blocks.iter().map(|&(_, len)| len.div_ceil(MR)).collect();
+            let (lo, hi) = (panels.iter().min().unwrap(), panels.iter().max().unwrap());
+            assert!(hi - lo <= 1, "m = {m}: {blocks:?}");
+        }
+        let rows = RowBlocks::new(512);
+        let sizes: Vec<_> = (0..rows.count).map(|r| rows.block(r).1).collect();
+        assert_eq!(sizes, [80, 80, 96, 80, 80, 96]);
     }
 }
