@@ -263,25 +263,23 @@ unsafe fn block_product(
 /// whole block of B past them for a sixth of the work).
 struct RowBlocks {
     m: usize,
-    panels: usize,
     /// How many blocks.
     count: usize,
 }
 
 impl RowBlocks {
     fn new(m: usize) -> Self {
-        let panels = m.div_ceil(MR);
         RowBlocks {
             m,
-            panels,
-            count: panels.div_ceil(MC / MR),
+            count: m.div_ceil(MR).div_ceil(MC / MR),
         }
     }
 
     /// Block `r`: its first row and its number of rows.
     fn block(&self, r: usize) -> (usize, usize) {
-        let first = r * self.panels / self.count * MR;
-        let end = ((r + 1) * self.panels / self.count * MR).min(self.m);
+        let panels = self.m.div_ceil(MR);
+        let first = r * panels / self.count * MR;
+        let end = ((r + 1) * panels / self.count * MR).min(self.m);
         (first, end - first)
     }
 }

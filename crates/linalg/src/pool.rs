@@ -17,8 +17,8 @@
 //! Only buffers of at least [`MIN_LEN`] values are kept (the allocator reuses small blocks
 //! well by itself), at most [`MAX_KEPT`] at once (a full pool frees the buffer it got back
 //! longest ago), and a request takes the smallest kept buffer that fits and is at most twice
-//! its size. [`release`] frees them all, for a program
-//! that is done training and wants its memory back.
+//! its size. [`release`] frees them all, for a program that is done training and wants its
+//! memory back.
 
 use std::sync::{Mutex, MutexGuard};
 
