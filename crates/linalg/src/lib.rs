@@ -15,6 +15,8 @@
 //! - [`PackedMatrix`]: a left operand packed once for many thin products (an LSTM's
 //!   recurrent weights, met at every step).
 //! - [`pool`]: large buffers recycled from one training step to the next.
+//! - [`reduce`]: sums of many values in 16 lanes, vectorised and deterministic (a loss over
+//!   a whole batch of LSTM outputs, without a chain of dependent additions).
 //! - [`fastmath`]: vectorisable `exp`, `σ`, `tanh`; [`lstm_cell_forward`] /
 //!   [`lstm_cell_backward`]: the fused elementwise part of an LSTM step. Both are compiled for
 //!   AVX2+FMA when the CPU has it (runtime detection), for the baseline target otherwise.
@@ -78,6 +80,7 @@ mod microkernel;
 mod packed;
 pub mod pool;
 pub mod random;
+pub mod reduce;
 pub mod serde_matrix;
 mod sparse;
 mod threads;

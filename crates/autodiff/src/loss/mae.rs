@@ -1,7 +1,7 @@
 //! Mean absolute error `L = (1/N)·Σ |pᵢ − tᵢ|`.
 //! Derivatives: `∂L/∂pᵢ = sign(pᵢ − tᵢ)/N` (0 where they are equal), `∂L/∂tᵢ = −∂L/∂pᵢ`.
 
-use neurotext_linalg::Matrix;
+use neurotext_linalg::{Matrix, reduce};
 
 use crate::error::Result;
 use crate::graph::{InputGrads, Op, Var};
@@ -27,7 +27,7 @@ impl<'g> Var<'g> {
     pub fn mae(self, target: Var<'g>) -> Result<Var<'g>> {
         let (p, t) = (self.value(), target.value());
         same_shape("mae", &p, &t)?;
-        let sum: f32 = p.iter().zip(t.iter()).map(|(p, t)| (p - t).abs()).sum();
+        let sum = reduce::sum_zip(p.as_slice(), t.as_slice(), |p, t| (p - t).abs())?;
         let y = Matrix::from_element(1, 1, sum / p.len() as f32);
         Ok(self.record(y, Mae, &[target]))
     }

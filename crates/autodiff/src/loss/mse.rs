@@ -1,7 +1,7 @@
 //! Mean squared error `L = (1/N)·Σ (pᵢ − tᵢ)²`.
 //! Derivatives: `∂L/∂pᵢ = 2(pᵢ − tᵢ)/N`, `∂L/∂tᵢ = −∂L/∂pᵢ`.
 
-use neurotext_linalg::Matrix;
+use neurotext_linalg::{Matrix, reduce};
 
 use crate::error::Result;
 use crate::graph::{InputGrads, Op, Var};
@@ -17,7 +17,7 @@ impl<'g> Var<'g> {
     pub fn mse(self, target: Var<'g>) -> Result<Var<'g>> {
         let (p, t) = (self.value(), target.value());
         same_shape("mse", &p, &t)?;
-        let sum: f32 = p.iter().zip(t.iter()).map(|(p, t)| (p - t) * (p - t)).sum();
+        let sum = reduce::sum_zip(p.as_slice(), t.as_slice(), |p, t| (p - t) * (p - t))?;
         let y = Matrix::from_element(1, 1, sum / p.len() as f32);
         Ok(self.record(y, Mse, &[target]))
     }

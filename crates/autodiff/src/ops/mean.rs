@@ -2,7 +2,7 @@
 //!
 //! Derivative: each of the `n` averaged elements receives `1/n` of the gradient.
 
-use neurotext_linalg::Matrix;
+use neurotext_linalg::{Matrix, reduce};
 
 use super::sum::{spread, sum_over};
 use crate::axis::Axis;
@@ -14,7 +14,7 @@ impl<'g> Var<'g> {
     /// The mean of all elements, `[1, 1]` (NaN for an empty matrix, as in PyTorch).
     pub fn mean(self) -> Var<'g> {
         let v = self.value();
-        let y = Matrix::from_element(1, 1, v.sum() / v.len() as f32);
+        let y = Matrix::from_element(1, 1, reduce::sum(v.as_slice()) / v.len() as f32);
         self.record(y, Mean(None), &[])
     }
 

@@ -2,7 +2,7 @@
 //!
 //! Derivative: every summed element receives the gradient of its sum.
 
-use neurotext_linalg::Matrix;
+use neurotext_linalg::{Matrix, reduce};
 
 use crate::axis::Axis;
 use crate::graph::{InputGrads, Op, Var};
@@ -12,7 +12,12 @@ struct Sum(Option<Axis>);
 /// `m` summed over `axis`: `[1, c]` for [`Axis::Rows`], `[r, 1]` for [`Axis::Cols`].
 pub(crate) fn sum_over(m: &Matrix, axis: Axis) -> Matrix {
     match axis {
-        Axis::Rows => Matrix::from_fn(1, m.ncols(), |_, j| m.column(j).sum()),
+        Axis::Rows => {
+            let r = m.nrows();
+            Matrix::from_fn(1, m.ncols(), |_, j| {
+                reduce::sum(&m.as_slice()[j * r..(j + 1) * r])
+            })
+        }
         Axis::Cols => {
             let mut out = Matrix::zeros(m.nrows(), 1);
             for col in m.column_iter() {
@@ -38,7 +43,7 @@ pub(crate) fn spread(g: &Matrix, axis: Option<Axis>, shape: (usize, usize), scal
 impl<'g> Var<'g> {
     /// The sum of all elements, `[1, 1]`.
     pub fn sum(self) -> Var<'g> {
-        let y = Matrix::from_element(1, 1, self.value().sum());
+        let y = Matrix::from_element(1, 1, reduce::sum(self.value().as_slice()));
         self.record(y, Sum(None), &[])
     }
 
