@@ -641,7 +641,9 @@ impl FusedLstm {
             Ok(())
         })?;
         // The three large products, each one GEMM over all steps.
-        let mut dw_ih = Matrix::zeros(4 * hidden, x.nrows());
+        // Recycled, both: a product with β = 0 overwrites them, and the graph gives them
+        // back to the pool once it has added them to the parameters' gradients.
+        let mut dw_ih = pool::take_matrix(4 * hidden, x.nrows());
         gemm_with_threads(
             1.0,
             &dgates,
@@ -652,7 +654,12 @@ impl FusedLstm {
             &mut dw_ih,
             threads,
         )?;
-        let mut dw_hh = Matrix::zeros(4 * hidden, hidden);
+        let mut dw_hh = if t_len > 1 {
+            pool::take_matrix(4 * hidden, hidden)
+        } else {
+            // One step: h_{t−1} is the zero state, so ∂W_hh is zero.
+            pool::zeros(4 * hidden, hidden)
+        };
         if t_len > 1 {
             // h_{t−1} of step t is the output one step earlier in processing order.
             let y_d = y.rows(k * hidden, hidden);
@@ -902,6 +909,27 @@ mod tests {
                 let recycled = run_direction((8, 64), &batch, reverse, None, threads);
                 assert_eq!(recycled, fresh, "threads {threads}, reverse {reverse}");
             }
+        }
+        pool::release();
+    }
+
+    #[test]
+    fn recycled_weight_gradient_buffers_change_no_result() {
+        // ∂W_ih ([4H, I] = [1024, 64]) and ∂W_hh ([1024, 256]) are large enough for the pool;
+        // both are written whole by their products, whatever the buffers held. One step
+        // too, where ∂W_hh is zero without a product.
+        for steps in [3, 1] {
+            let batch = SeqBatch::full(2, steps).unwrap();
+            pool::release();
+            let fresh = run_direction((64, 256), &batch, false, None, 1);
+            pool::release();
+            // Several of each: the packed copies of W_ih and W_hh take some too.
+            for _ in 0..4 {
+                pool::give(vec![f32::NAN; 1024 * 64]);
+                pool::give(vec![f32::NAN; 1024 * 256]);
+            }
+            let recycled = run_direction((64, 256), &batch, false, None, 1);
+            assert_eq!(recycled, fresh, "{steps} steps");
         }
         pool::release();
     }
