@@ -472,14 +472,10 @@ impl Drop for Gradients {
     /// (the caller only ever borrowed them). Without this, `∂X` of an LSTM layer
     /// (`[300, 6400]`, 7.7 MB) was mapped afresh at every training step.
     fn drop(&mut self) {
-        for m in self
-            .by_node
-            .drain()
-            .map(|(_, m)| m)
-            .chain(self.by_param.drain().map(|(_, m)| m))
-        {
-            pool::give_matrix(m);
-        }
+        let by_node = std::mem::take(&mut self.by_node).into_values();
+        by_node
+            .chain(std::mem::take(&mut self.by_param).into_values())
+            .for_each(pool::give_matrix);
     }
 }
 

@@ -654,13 +654,7 @@ impl FusedLstm {
             &mut dw_ih,
             threads,
         )?;
-        let mut dw_hh = if t_len > 1 {
-            pool::take_matrix(4 * hidden, hidden)
-        } else {
-            // One step: h_{t−1} is the zero state, so ∂W_hh is zero.
-            pool::zeros(4 * hidden, hidden)
-        };
-        if t_len > 1 {
+        let dw_hh = if t_len > 1 {
             // h_{t−1} of step t is the output one step earlier in processing order.
             let y_d = y.rows(k * hidden, hidden);
             let (dg_cols, y_cols) = if reverse {
@@ -670,6 +664,7 @@ impl FusedLstm {
             };
             let dg_v = dgates.columns(dg_cols.start, dg_cols.len());
             let y_v = y_d.columns(y_cols.start, y_cols.len());
+            let mut dw_hh = pool::take_matrix(4 * hidden, hidden);
             gemm_with_threads(
                 1.0,
                 &dg_v,
@@ -680,7 +675,11 @@ impl FusedLstm {
                 &mut dw_hh,
                 threads,
             )?;
-        }
+            dw_hh
+        } else {
+            // One step: h_{t−1} is the zero state, so ∂W_hh is zero.
+            pool::zeros(4 * hidden, hidden)
+        };
         // Summed column by column: the matrix is stored by columns.
         let mut db = Matrix::zeros(4 * hidden, 1);
         for col in dgates.column_iter() {
