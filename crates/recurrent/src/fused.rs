@@ -578,6 +578,10 @@ impl FusedLstm {
         let g_parts = split_steps_ref(saved.gates.as_slice(), 4 * hidden, b, &parts);
         let c_parts = split_steps_ref(saved.cells.as_slice(), hidden, b, &parts);
         let gy_parts = split_steps_ref(gy_d.as_slice(), hidden, b, &parts);
+        // ∂b, one partial sum per part, each accumulated step by step while the step's
+        // ∂gates are still in cache (summing the [4H, T·B] matrix afterwards read it all
+        // back from memory on one thread).
+        let mut db_parts = vec![vec![0.0f32; 4 * hidden]; parts.len()];
         let work: Vec<_> = parts
             .iter()
             .cloned()
@@ -585,61 +589,70 @@ impl FusedLstm {
             .zip(g_parts)
             .zip(c_parts)
             .zip(gy_parts)
-            .map(|((((r, dg), g), c), gy)| (r, dg, g, c, gy))
+            .zip(db_parts.iter_mut())
+            .map(|(((((r, dg), g), c), gy), db)| (r, dg, g, c, gy, db))
             .collect();
         let lengths = spec.batch.lengths();
         let truncate = spec.truncate;
-        for_each_part(work, |(range, mut dg_steps, g_steps, c_steps, gy_steps)| {
-            let lens = &lengths[range.clone()];
-            let cols = range.len();
-            let mut dh = Matrix::zeros(hidden, cols);
-            let mut dc = vec![0.0f32; hidden * cols];
-            let mut dh_total = vec![0.0f32; hidden * cols];
-            let zeros = vec![0.0f32; hidden * cols];
-            for s in (0..t_len).rev() {
-                let t = if reverse { t_len - 1 - s } else { s };
-                // The step processed just before this one in the forward pass.
-                let prev = if reverse {
-                    (t + 1 < t_len).then(|| t + 1)
-                } else {
-                    t.checked_sub(1)
-                };
-                zero_padding(dg_steps[t], lens, t, 4 * hidden);
-                for run in real_runs(lens, t) {
-                    let (g4, g1) = (
-                        4 * hidden * run.start..4 * hidden * run.end,
-                        hidden * run.start..hidden * run.end,
-                    );
-                    for ((d, a), b) in dh_total[g1.clone()]
-                        .iter_mut()
-                        .zip(&gy_steps[t][g1.clone()])
-                        .zip(&dh.as_slice()[g1.clone()])
-                    {
-                        *d = a + b;
-                    }
-                    let c_prev = match prev {
-                        Some(p) => &c_steps[p][g1.clone()],
-                        None => &zeros[g1.clone()],
+        for_each_part(
+            work,
+            |(range, mut dg_steps, g_steps, c_steps, gy_steps, db)| {
+                let lens = &lengths[range.clone()];
+                let cols = range.len();
+                let mut dh = Matrix::zeros(hidden, cols);
+                let mut dc = vec![0.0f32; hidden * cols];
+                let mut dh_total = vec![0.0f32; hidden * cols];
+                let zeros = vec![0.0f32; hidden * cols];
+                for s in (0..t_len).rev() {
+                    let t = if reverse { t_len - 1 - s } else { s };
+                    // The step processed just before this one in the forward pass.
+                    let prev = if reverse {
+                        (t + 1 < t_len).then(|| t + 1)
+                    } else {
+                        t.checked_sub(1)
                     };
-                    lstm_cell_backward(
-                        &g_steps[t][g4.clone()],
-                        c_prev,
-                        &c_steps[t][g1.clone()],
-                        &dh_total[g1.clone()],
-                        &mut dc[g1],
-                        &mut dg_steps[t][g4],
-                        hidden,
-                    )?;
+                    zero_padding(dg_steps[t], lens, t, 4 * hidden);
+                    for run in real_runs(lens, t) {
+                        let (g4, g1) = (
+                            4 * hidden * run.start..4 * hidden * run.end,
+                            hidden * run.start..hidden * run.end,
+                        );
+                        for ((d, a), b) in dh_total[g1.clone()]
+                            .iter_mut()
+                            .zip(&gy_steps[t][g1.clone()])
+                            .zip(&dh.as_slice()[g1.clone()])
+                        {
+                            *d = a + b;
+                        }
+                        let c_prev = match prev {
+                            Some(p) => &c_steps[p][g1.clone()],
+                            None => &zeros[g1.clone()],
+                        };
+                        lstm_cell_backward(
+                            &g_steps[t][g4.clone()],
+                            c_prev,
+                            &c_steps[t][g1.clone()],
+                            &dh_total[g1.clone()],
+                            &mut dc[g1],
+                            &mut dg_steps[t][g4],
+                            hidden,
+                        )?;
+                    }
+                    for column in dg_steps[t].chunks_exact(4 * hidden) {
+                        for (d, &g) in db.iter_mut().zip(column) {
+                            *d += g;
+                        }
+                    }
+                    let dg_t = DMatrixView::from_slice(&dg_steps[t][..], 4 * hidden, cols);
+                    w_hh_t.matmul_into(&dg_t, 0.0, &mut dh)?;
+                    if truncate.is_some_and(|k| s > 0 && s % k == 0) {
+                        dh.fill(0.0);
+                        dc.fill(0.0);
+                    }
                 }
-                let dg_t = DMatrixView::from_slice(&dg_steps[t][..], 4 * hidden, cols);
-                w_hh_t.matmul_into(&dg_t, 0.0, &mut dh)?;
-                if truncate.is_some_and(|k| s > 0 && s % k == 0) {
-                    dh.fill(0.0);
-                    dc.fill(0.0);
-                }
-            }
-            Ok(())
-        })?;
+                Ok(())
+            },
+        )?;
         // The three large products, each one GEMM over all steps.
         // Recycled, both: a product with β = 0 overwrites them, and the graph gives them
         // back to the pool once it has added them to the parameters' gradients.
@@ -680,10 +693,11 @@ impl FusedLstm {
             // One step: h_{t−1} is the zero state, so ∂W_hh is zero.
             pool::zeros(4 * hidden, hidden)
         };
-        // Summed column by column: the matrix is stored by columns.
         let mut db = Matrix::zeros(4 * hidden, 1);
-        for col in dgates.column_iter() {
-            db += col;
+        for part in &db_parts {
+            for (d, &p) in db.iter_mut().zip(part) {
+                *d += p;
+            }
         }
         let dx = if need_dx {
             // Recycled: the product overwrites it (β = 0).
