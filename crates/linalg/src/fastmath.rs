@@ -1,4 +1,5 @@
-//! Fast, vectorisable `exp`, `σ` and `tanh`, for one value and for whole slices.
+//! Fast, vectorisable `exp`, `σ` and `tanh`, for one value and for whole slices, and the
+//! dispatch that compiles hot loops for AVX2+FMA when the CPU has it.
 //!
 //! The standard library's `f32::exp` is a call into libm, which stops the compiler from
 //! vectorising a loop. These versions use only arithmetic and bit casts, so a loop over a
@@ -70,6 +71,30 @@ pub(crate) fn has_avx2_fma() -> bool {
     }
 }
 
+/// Runs a loop body compiled for AVX2+FMA when the CPU has them, and for the baseline
+/// target otherwise. The body is written once, as an `#[inline(always)]` function, and
+/// instantiated inside both.
+macro_rules! dispatch {
+    ($(#[$doc:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) => $body:path) => {
+        $(#[$doc])*
+        $vis fn $name($($arg: $ty),*) {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx2,fma")]
+                unsafe fn wide($($arg: $ty),*) {
+                    $body($($arg),*)
+                }
+                if $crate::fastmath::has_avx2_fma() {
+                    // SAFETY: `wide` only requires AVX2 and FMA, which were just detected.
+                    return unsafe { wide($($arg),*) };
+                }
+            }
+            $body($($arg),*)
+        }
+    };
+}
+pub(crate) use dispatch;
+
 /// Defines `$name(x: &mut [f32])`: the AVX2 lane function `avx2::$name` when the CPU has
 /// AVX2 and FMA, a loop over the scalar `$scalar` (which the compiler vectorises for the
 /// baseline target) otherwise.
@@ -90,17 +115,20 @@ macro_rules! slice_fn {
 }
 
 slice_fn! {
-    /// `σ` applied to every element, in place, eight lanes at a time.
+    /// `σ` applied to every element, in place (with AVX2+FMA, four vectors at a time, when
+    /// the CPU has them).
     sigmoid_in_place, sigmoid
 }
 
 slice_fn! {
-    /// `tanh` applied to every element, in place, eight lanes at a time.
+    /// `tanh` applied to every element, in place (with AVX2+FMA, four vectors at a time, when
+    /// the CPU has them).
     tanh_in_place, tanh
 }
 
 slice_fn! {
-    /// `eˣ` applied to every element, in place, eight lanes at a time.
+    /// `eˣ` applied to every element, in place (with AVX2+FMA, four vectors at a time, when
+    /// the CPU has them).
     exp_in_place, exp
 }
 

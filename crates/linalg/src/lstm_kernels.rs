@@ -10,7 +10,7 @@
 //! `c_t = f ⊙ c_{t−1} + i ⊙ a`, `h_t = o ⊙ tanh(c_t)`.
 
 use crate::error::{Error, Result};
-use crate::fastmath::{has_avx2_fma, sigmoid_in_place, tanh, tanh_in_place};
+use crate::fastmath::{dispatch, sigmoid_in_place, tanh, tanh_in_place};
 
 fn check(op: &'static str, hidden: usize, parts: &[(&str, usize, usize)]) -> Result<usize> {
     let Some(&(_, len0, per0)) = parts.first() else {
@@ -51,9 +51,9 @@ fn forward_columns(gates: &mut [f32], bias: &[f32], c: &mut [f32], h: &mut [f32]
         let (gi, rest) = g.split_at_mut(hidden);
         let (gf, rest) = rest.split_at_mut(hidden);
         let (ga, go) = rest.split_at_mut(hidden);
-        // One pass per activation over a gate's contiguous block: the slice functions keep
-        // several independent `exp` chains in flight, which a loop computing all four gates
-        // of one unit per iteration (each activation one long chain) does not.
+        // One pass per activation over a gate's contiguous block: the slice functions (which
+        // pick their own AVX2 code) keep several independent `exp` chains in flight; a loop
+        // computing the activations unit by unit runs one long chain at a time.
         sigmoid_in_place(gi);
         sigmoid_in_place(gf);
         tanh_in_place(ga);
@@ -74,19 +74,8 @@ fn forward_columns(gates: &mut [f32], bias: &[f32], c: &mut [f32], h: &mut [f32]
     }
 }
 
-fn forward_dispatch(gates: &mut [f32], bias: &[f32], c: &mut [f32], h: &mut [f32], hidden: usize) {
-    #[cfg(target_arch = "x86_64")]
-    if has_avx2_fma() {
-        /// The same body compiled for AVX2, for its plain loops (the activations dispatch on
-        /// their own).
-        #[target_feature(enable = "avx2,fma")]
-        fn wide(gates: &mut [f32], bias: &[f32], c: &mut [f32], h: &mut [f32], hidden: usize) {
-            forward_columns(gates, bias, c, h, hidden)
-        }
-        // SAFETY: AVX2 and FMA were just detected.
-        return unsafe { wide(gates, bias, c, h, hidden) };
-    }
-    forward_columns(gates, bias, c, h, hidden)
+dispatch! {
+    fn forward_dispatch(gates: &mut [f32], bias: &[f32], c: &mut [f32], h: &mut [f32], hidden: usize) => forward_columns
 }
 
 /// One LSTM step's elementwise part for a block of columns.
@@ -173,34 +162,16 @@ fn backward_body(
     }
 }
 
-fn backward_dispatch(
-    gates: &[f32],
-    c_prev: &[f32],
-    c: &[f32],
-    dh: &[f32],
-    dc: &mut [f32],
-    dgates: &mut [f32],
-    hidden: usize,
-) {
-    #[cfg(target_arch = "x86_64")]
-    if has_avx2_fma() {
-        /// The same body compiled for AVX2 (eight lanes instead of SSE2's four).
-        #[target_feature(enable = "avx2,fma")]
-        fn wide(
-            gates: &[f32],
-            c_prev: &[f32],
-            c: &[f32],
-            dh: &[f32],
-            dc: &mut [f32],
-            dgates: &mut [f32],
-            hidden: usize,
-        ) {
-            backward_body(gates, c_prev, c, dh, dc, dgates, hidden)
-        }
-        // SAFETY: AVX2 and FMA were just detected.
-        return unsafe { wide(gates, c_prev, c, dh, dc, dgates, hidden) };
-    }
-    backward_body(gates, c_prev, c, dh, dc, dgates, hidden)
+dispatch! {
+    fn backward_dispatch(
+        gates: &[f32],
+        c_prev: &[f32],
+        c: &[f32],
+        dh: &[f32],
+        dc: &mut [f32],
+        dgates: &mut [f32],
+        hidden: usize,
+    ) => backward_body
 }
 
 /// The backward pass of [`lstm_cell_forward`] for a block of columns.
