@@ -19,23 +19,37 @@ pub(crate) mod avx2;
 /// this constant rounds in SSE2 arithmetic, without a call to `roundf`.
 const ROUND_MAGIC: f32 = 12_582_912.0;
 
+/// The range `exp` clamps its input to: inside it `eˣ` is a normal finite `f32`.
+const EXP_RANGE: (f32, f32) = (-87.3, 88.0);
+/// `log₂e`, to find the power of two nearest to `eˣ`.
+const LOG2E: f32 = std::f32::consts::LOG2_E;
+/// `ln 2` in two parts (Cephes): `n·LN2_HI` is exact for the `n` that occur, so the
+/// reduced argument `r = x − n·ln 2` keeps its precision.
+const LN2_HI: f32 = 0.693_359_4;
+const LN2_LO: f32 = -2.121_944_4e-4;
+/// Cephes' polynomial `P` with `eʳ ≈ 1 + r + r²·P(r)` on the reduced range, highest degree
+/// first (Horner's order).
+const EXP_POLY: [f32; 6] = [
+    1.987_569_1e-4,
+    1.398_2e-3,
+    8.333_452e-3,
+    4.166_579_6e-2,
+    1.666_666_5e-1,
+    0.5,
+];
+
 /// `eˣ`, vectorisable. Inputs are clamped to [−87.3, 88], inside the range where `eˣ` is a
 /// normal finite `f32`; NaN propagates.
 #[inline(always)]
 pub fn exp(x: f32) -> f32 {
-    const LOG2E: f32 = std::f32::consts::LOG2_E;
-    const LN2_HI: f32 = 0.693_359_4;
-    const LN2_LO: f32 = -2.121_944_4e-4;
-    let x = x.clamp(-87.3, 88.0);
+    let x = x.clamp(EXP_RANGE.0, EXP_RANGE.1);
     let shifted = x * LOG2E + ROUND_MAGIC;
     let n = shifted - ROUND_MAGIC;
     let r = x - n * LN2_HI - n * LN2_LO;
-    let mut p = 1.987_569_1e-4f32;
-    p = p * r + 1.398_2e-3;
-    p = p * r + 8.333_452e-3;
-    p = p * r + 4.166_579_6e-2;
-    p = p * r + 1.666_666_5e-1;
-    p = p * r + 0.5;
+    let mut p = EXP_POLY[0];
+    for c in &EXP_POLY[1..] {
+        p = p * r + c;
+    }
     let e_r = p * r * r + r + 1.0;
     // 2ⁿ built from its exponent bits; n is in [−126, 127] after the clamp.
     let pow2 = f32::from_bits(

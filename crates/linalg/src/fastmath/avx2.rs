@@ -15,7 +15,7 @@
 
 use std::arch::x86_64::*;
 
-use super::ROUND_MAGIC;
+use super::{EXP_POLY, EXP_RANGE, LN2_HI, LN2_LO, LOG2E, ROUND_MAGIC};
 
 /// `eˣ` lane by lane, for `N` vectors at once: [`super::exp`]'s algorithm with fused
 /// multiply-adds. NaN propagates.
@@ -27,28 +27,19 @@ use super::ROUND_MAGIC;
 #[target_feature(enable = "avx2,fma")]
 #[inline]
 pub(crate) fn exp<const N: usize>(x: [__m256; N]) -> [__m256; N] {
-    const LOG2E: f32 = std::f32::consts::LOG2_E;
-    const LN2_HI: f32 = 0.693_359_4;
-    const LN2_LO: f32 = -2.121_944_4e-4;
     let splat = _mm256_set1_ps;
     let mut shifted = [_mm256_setzero_ps(); N];
     let mut r = [_mm256_setzero_ps(); N];
     for k in 0..N {
         // max and min return their second operand when either is NaN: x goes second, so a
         // NaN survives the clamp as it does in `f32::clamp`.
-        let x = _mm256_min_ps(splat(88.0), _mm256_max_ps(splat(-87.3), x[k]));
+        let x = _mm256_min_ps(splat(EXP_RANGE.1), _mm256_max_ps(splat(EXP_RANGE.0), x[k]));
         shifted[k] = _mm256_fmadd_ps(x, splat(LOG2E), splat(ROUND_MAGIC));
         let n = _mm256_sub_ps(shifted[k], splat(ROUND_MAGIC));
         r[k] = _mm256_fnmadd_ps(n, splat(LN2_LO), _mm256_fnmadd_ps(n, splat(LN2_HI), x));
     }
-    let mut p = [splat(1.987_569_1e-4); N];
-    for c in [
-        1.398_2e-3,
-        8.333_452e-3,
-        4.166_579_6e-2,
-        1.666_666_5e-1,
-        0.5,
-    ] {
+    let mut p = [splat(EXP_POLY[0]); N];
+    for &c in &EXP_POLY[1..] {
         for k in 0..N {
             p[k] = _mm256_fmadd_ps(p[k], r[k], splat(c));
         }
@@ -109,7 +100,7 @@ pub(crate) fn tanh<const N: usize>(x: [__m256; N]) -> [__m256; N] {
 /// Up to eight values from `x`, zeros in the lanes past its end.
 #[target_feature(enable = "avx2,fma")]
 #[inline]
-pub(crate) fn load(x: &[f32]) -> __m256 {
+fn load(x: &[f32]) -> __m256 {
     if x.len() >= 8 {
         // SAFETY: eight values are readable from the start of `x`.
         unsafe { _mm256_loadu_ps(x.as_ptr()) }
@@ -124,7 +115,7 @@ pub(crate) fn load(x: &[f32]) -> __m256 {
 /// Writes the first `min(8, x.len())` lanes of `v` into `x`.
 #[target_feature(enable = "avx2,fma")]
 #[inline]
-pub(crate) fn store(v: __m256, x: &mut [f32]) {
+fn store(v: __m256, x: &mut [f32]) {
     if x.len() >= 8 {
         // SAFETY: eight values are writable from the start of `x`.
         unsafe { _mm256_storeu_ps(x.as_mut_ptr(), v) }
