@@ -307,6 +307,8 @@ struct ForwardState<'a> {
     hidden: usize,
     h: Matrix,
     c: Vec<f32>,
+    /// Whether a step has run: before the first, `h` is the zero state and `W_hh·h` is zero.
+    started: bool,
 }
 
 impl<'a> ForwardState<'a> {
@@ -319,6 +321,7 @@ impl<'a> ForwardState<'a> {
             hidden,
             h: Matrix::zeros(hidden, cols),
             c: vec![0.0; hidden * cols],
+            started: false,
         }
     }
 
@@ -333,10 +336,12 @@ impl<'a> ForwardState<'a> {
         mut c_t: Option<&mut [f32]>,
     ) -> Result<()> {
         let (hidden, cols) = (self.hidden, self.lengths.len());
-        {
+        // The first step's product would add W_hh·0: skipped (1/T of the recurrent work).
+        if self.started {
             let mut view = DMatrixViewMut::from_slice(g_t, 4 * hidden, cols);
             self.w_hh.matmul_into(&self.h, 1.0, &mut view)?;
         }
+        self.started = true;
         zero_padding(y_t, self.lengths, t, hidden);
         if let Some(c_t) = c_t.as_deref_mut() {
             zero_padding(c_t, self.lengths, t, hidden);
@@ -643,11 +648,14 @@ impl FusedLstm {
                             *d += g;
                         }
                     }
-                    let dg_t = DMatrixView::from_slice(&dg_steps[t][..], 4 * hidden, cols);
-                    w_hh_t.matmul_into(&dg_t, 0.0, &mut dh)?;
-                    if truncate.is_some_and(|k| s > 0 && s % k == 0) {
+                    // ∂h_{t−1} = W_hhᵀ·∂gates_t, unless nothing reads it: after the first
+                    // step of the sequence, or where truncation cuts the chain.
+                    if s == 0 || truncate.is_some_and(|k| s % k == 0) {
                         dh.fill(0.0);
                         dc.fill(0.0);
+                    } else {
+                        let dg_t = DMatrixView::from_slice(&dg_steps[t][..], 4 * hidden, cols);
+                        w_hh_t.matmul_into(&dg_t, 0.0, &mut dh)?;
                     }
                 }
                 Ok(())
