@@ -64,6 +64,8 @@ fn cases() -> Vec<(&'static str, SeqBatch)> {
             SeqBatch::new(vec![7, 2, 5, 1, 7, 3]).unwrap(),
         ),
         ("one sequence", SeqBatch::full(1, 9).unwrap()),
+        // Hundreds of steps, padded: errors that grow along the sequence would show.
+        ("long padded batch", SeqBatch::new(vec![300, 120, 299]).unwrap()),
     ]
 }
 
