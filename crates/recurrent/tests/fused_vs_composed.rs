@@ -65,7 +65,10 @@ fn cases() -> Vec<(&'static str, SeqBatch)> {
         ),
         ("one sequence", SeqBatch::full(1, 9).unwrap()),
         // Hundreds of steps, padded: errors that grow along the sequence would show.
-        ("long padded batch", SeqBatch::new(vec![300, 120, 299]).unwrap()),
+        (
+            "long padded batch",
+            SeqBatch::new(vec![300, 120, 299]).unwrap(),
+        ),
     ]
 }
 
