@@ -39,13 +39,14 @@ impl Op for Mse {
             // graph takes over when it is the first gradient to reach the input: one pass
             // over the values instead of a zeroing pass and an accumulating one.
             let mut g = pool::take_matrix(p.nrows(), p.ncols());
-            for ((g, &p), &t) in g
+            let s = sign * scale;
+            for ((g, &pi), &ti) in g
                 .as_mut_slice()
                 .iter_mut()
                 .zip(p.as_slice())
                 .zip(t.as_slice())
             {
-                *g = sign * scale * (p - t);
+                *g = s * (pi - ti);
             }
             grads.add(i, g);
         }
