@@ -139,8 +139,60 @@ def back_to_back(ours_first, run_ours, run_ref):
     return run_ours(), theirs
 
 
+def lstm_flops(config, direction):
+    """Floating-point operations of an LSTM forward pass and of a training step, counting only
+    the products (a multiply-add is two): the forward does the input projections and the
+    recurrent product, 2·T·B·4H·(I + H) per direction; a training step three times that (the
+    backward's ∂h, ∂W_hh, ∂W_ih and ∂X are as much again, twice). The gate arithmetic is left
+    out: it is under a tenth of the time on both sides."""
+    b, t, i, h = (int(v) for v in config.split("x"))
+    forward = 8 * t * b * h * (i + h) * (2 if direction == "bi" else 1)
+    return forward, 3 * forward
+
+
+def fma_peak(log):
+    """GFLOPS per thread of `examples/fma_peak.rs` ({threads: rate}); empty without AVX2."""
+    subprocess.run(["cargo", "build", "--release", "--example", "fma_peak"], cwd=ROOT, check=True,
+                   capture_output=True)
+    text = run([str(ROOT / "target" / "release" / "examples" / "fma_peak")], log)
+    return {int(p[1]): float(p[2]) for p in (line.split() for line in text.splitlines())
+            if len(p) == 3 and p[0] == "peak_gflops"}
+
+
+def rate_table(args, results, peaks):
+    """Each side's median GFLOPS beside the machine's measured peak, and the largest speed-up
+    over PyTorch that the peak leaves possible (peak / PyTorch's rate)."""
+    rows = []
+    for t in args.threads:
+        peak = peaks.get(t) or peaks.get(max(peaks, default=1))
+        for c in LSTM_CONFIGS:
+            for d in ("uni", "bi"):
+                row = [c.replace("x", "×"), d, str(t)]
+                forward, train = lstm_flops(c, d)
+                # The reference's pair is (training ms, inference ms).
+                for flops, ref_idx, group in ((train, 0, "lstm_train_step"), (forward, 1, "lstm_infer")):
+                    ref_ms = statistics.median(r[t][1][(d, c)][ref_idx] for r in results)
+                    our_ms = statistics.median(r[t][0][f"{group}/{d}/{c}"] / 1e6 for r in results)
+                    ref_g, our_g = flops / ref_ms / 1e6, flops / our_ms / 1e6
+                    row += [f"{ref_g:.0f}", f"{our_g:.0f}"]
+                    if peak:
+                        total = peak * t
+                        row += [f"{100 * our_g / total:.0f} %", f"{total / ref_g:.2f}×"]
+                    else:
+                        row += ["–", "–"]
+                rows.append(row)
+    note = ", ".join(f"{t} thread(s) {p * t:.0f}" for t, p in sorted(peaks.items())) or "not measured"
+    return table(
+        ["B×T×I×H", "direction", "threads", "train: PyTorch GFLOPS", "neurotext GFLOPS",
+         "of peak", "most possible", "inference: PyTorch GFLOPS", "neurotext GFLOPS", "of peak",
+         "most possible"],
+        rows,
+    ) + f"\n\nFMA peak (examples/fma_peak.rs, best of the runs before and after), GFLOPS: {note}"
+
+
 def compare_lstm(args, out):
     exe = bench_executable("bptt")
+    peaks = [fma_peak(out / "peak_before.log")]
 
     def one(s, ours_first):
         res = {}
@@ -160,6 +212,8 @@ def compare_lstm(args, out):
         return res
 
     results = sittings(args, one)
+    peaks.append(fma_peak(out / "peak_after.log"))
+    peak = {t: max(p.get(t, 0.0) for p in peaks) for t in set().union(*peaks)}
     rows = []
     for t in args.threads:
         for c in LSTM_CONFIGS:
@@ -175,7 +229,7 @@ def compare_lstm(args, out):
         ["B×T×I×H", "direction", "threads", "train: PyTorch ms", "neurotext ms", "speed-up",
          "inference: PyTorch ms", "neurotext ms", "speed-up"],
         rows,
-    )
+    ) + "\n\n" + rate_table(args, results, peak)
 
 
 def compare_gemm(args, out):
