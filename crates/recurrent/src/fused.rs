@@ -509,7 +509,8 @@ struct ChunkProjections<'a> {
     /// The chunk's gates, `[4H, steps·part]` (recycled: every column used is written).
     gates: Matrix,
     /// The part's inputs for a chunk, gathered from `x` (empty when the part is the whole
-    /// batch: its columns of a chunk are then contiguous in `x`).
+    /// batch: its columns of a chunk are then contiguous in `x`). Recycled, as `gates`:
+    /// every column used is written first.
     inputs: Matrix,
 }
 
@@ -547,7 +548,7 @@ impl<'a> ChunkProjections<'a> {
         let gates = &mut self.gates.as_mut_slice()[..self.w_ih.nrows() * n];
         let mut view = DMatrixViewMut::from_slice(gates, self.w_ih.nrows(), n);
         if cols == self.batch {
-            let x = self.x.columns(t0 * cols, n);
+            let x = self.x.columns(t0 * self.batch, n);
             self.w_ih.matmul_into(&x, 0.0, &mut view)?;
         } else {
             // Gathered so that one product covers the whole chunk: a product per step would
