@@ -7,7 +7,8 @@ by 30 %, so the script runs several *sittings*; each sitting runs both sides bac
 job at a time, alternating which side goes first), and each table cell is the median of the
 sittings' ratios, with their range.
 
-    python3 benches/compare.py lstm                # LSTM train step and inference, 1 and 2 threads
+    python3 benches/compare.py lstm                # LSTM train step and inference, 1 and 2 threads,
+                                                   # and each side's GFLOPS against the FMA peak
     python3 benches/compare.py gemm --sittings 5   # f32 GEMM GFLOPS against PyTorch/MKL
     python3 benches/compare.py text                # featurization MB/s against scikit-learn
 
