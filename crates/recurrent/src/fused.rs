@@ -439,9 +439,9 @@ const INFERENCE_CHUNK_COLUMNS: usize = 256;
 /// 26 MB for 64 sequences of 100 steps at H = 256) are never allocated, written out and read
 /// back. The result's `gates` and `cells` are empty.
 ///
-/// It is faster in every shape measured, most where both directions of a BiLSTM would
-/// otherwise write all their gates out at once: interleaved in one process (medians of 9 to
-/// 15), bi 16×200×64×512 went from 202.5 to 173.1 ms on one thread and from 103.1/106.3 to
+/// It is as fast or faster in every shape measured, most so where both directions of a
+/// BiLSTM would otherwise write all their gates out at once: interleaved in one process
+/// (medians of 9 to 15), bi 16×200×64×512 went from 202.5 to 173.1 ms on one thread and from 103.1/106.3 to
 /// 88.8/97.3 ms on two; uni 16×200×64×512, where the projections are a tenth of the work,
 /// was level (86.8 against 86.9 ms on one thread, 47.6/45.8 against 48.1/45.7 on two).
 ///
