@@ -4,9 +4,12 @@
 //!
 //! Criterion reports "elements/s" with 2·m·k·n elements per iteration: read Gelem/s as
 //! GFLOPS. Run: `NEUROTEXT_THREADS=1 cargo bench --bench matmul`.
+//!
+//! The group `pack_weights` times the packing of an LSTM's `W_hh` (`[4H, H]`) for the
+//! recurrence, as it is (forward) and transposed (backward), which happens once per pass.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use neurotext::linalg::{Matrix, Trans, gemm, random, threads};
+use neurotext::linalg::{Matrix, PackedMatrix, Trans, gemm, random, threads};
 use std::hint::black_box;
 
 /// (m, k, n): C[m×n] = A[m×k]·B[k×n].
@@ -63,5 +66,20 @@ fn bench_matmul(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_matmul);
+fn bench_pack(c: &mut Criterion) {
+    let mut group = c.benchmark_group("pack_weights");
+    for hidden in [256, 512] {
+        let w_hh = random::normal(4 * hidden, hidden, 0.0, 1.0, &mut random::seeded_rng(0));
+        group.throughput(Throughput::Bytes((w_hh.len() * 4) as u64));
+        for (name, t) in [("plain", Trans::No), ("transposed", Trans::Yes)] {
+            let id = format!("{name}/{}x{hidden}", 4 * hidden);
+            group.bench_function(BenchmarkId::from_parameter(id), |bench| {
+                bench.iter(|| PackedMatrix::pack(black_box(&w_hh), t))
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_matmul, bench_pack);
 criterion_main!(benches);
