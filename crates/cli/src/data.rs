@@ -50,20 +50,37 @@ pub fn read_tagged(path: &Path, args: &FormatArgs) -> Result<TaggedCorpus> {
     }
 }
 
-/// Splits `n` examples into (train, held out) index lists: a seeded `fraction` held out.
-pub fn holdout(n: usize, fraction: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
+/// Splits `n` examples of `source` into (train, held out) index lists: a seeded `fraction`
+/// held out, at least one example on each side.
+///
+/// # Errors
+/// A usage error naming `--holdout` and `source` when there are fewer than two examples, as
+/// no split can leave one on each side.
+pub fn holdout(
+    n: usize,
+    fraction: f64,
+    seed: u64,
+    source: &Path,
+) -> Result<(Vec<usize>, Vec<usize>)> {
     use rand::seq::SliceRandom;
+    if n < 2 {
+        bail!(UsageError::new(format!(
+            "--holdout needs at least 2 examples to hold some out, but {} has {n}; \
+             give more data or --valid FILE",
+            source.display()
+        )));
+    }
     let mut idx: Vec<usize> = (0..n).collect();
     idx.shuffle(&mut neurotext_linalg::random::seeded_rng(
         seed ^ 0x4010_d0e7,
     ));
     let held = ((n as f64) * fraction).round() as usize;
-    let held = held.clamp(1, n.saturating_sub(1));
+    let held = held.clamp(1, n - 1);
     let (h, t) = idx.split_at(held);
     let (mut h, mut t) = (h.to_vec(), t.to_vec());
     h.sort_unstable();
     t.sort_unstable();
-    (t, h)
+    Ok((t, h))
 }
 
 /// The examples of `data` at `idx`.
@@ -82,4 +99,31 @@ pub fn subset(data: &Dataset, idx: &[usize]) -> Dataset {
 /// The sentences of `corpus` at `idx`.
 pub fn subset_sentences(corpus: &TaggedCorpus, idx: &[usize]) -> Vec<TaggedSentence> {
     idx.iter().map(|&i| corpus.sentences()[i].clone()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn holdout_keeps_one_example_on_each_side() {
+        let path = Path::new("data.tsv");
+        for n in 2..12 {
+            for fraction in [0.01, 0.5, 0.99] {
+                let (t, h) = holdout(n, fraction, 3, path).unwrap();
+                assert!(!t.is_empty() && !h.is_empty(), "n {n}, fraction {fraction}");
+                assert_eq!(t.len() + h.len(), n);
+            }
+        }
+    }
+
+    #[test]
+    fn holdout_of_fewer_than_two_examples_is_a_usage_error_naming_the_file() {
+        for n in [0, 1] {
+            let e = holdout(n, 0.5, 0, Path::new("one_line.tsv")).unwrap_err();
+            assert!(e.downcast_ref::<UsageError>().is_some(), "{e}");
+            let m = e.to_string();
+            assert!(m.contains("--holdout") && m.contains("one_line.tsv"), "{m}");
+        }
+    }
 }

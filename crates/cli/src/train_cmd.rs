@@ -211,7 +211,7 @@ fn train_classifier(args: &TrainArgs, train_path: &Path) -> Result<Outcome> {
     let (train, valid) = match (&args.valid, args.holdout) {
         (Some(v), _) => (data, Some(read_classification(v, &args.data)?)),
         (None, Some(f)) => {
-            let (t, h) = holdout(data.len(), f, args.seed);
+            let (t, h) = holdout(data.len(), f, args.seed, train_path)?;
             (subset(&data, &t), Some(subset(&data, &h)))
         }
         (None, None) => (data, None),
@@ -379,7 +379,7 @@ fn train_tagger(args: &TrainArgs, train_path: &Path) -> Result<Outcome> {
                 Some(read_tagged(v, &args.data)?.sentences().to_vec()),
             ),
             (None, Some(f)) => {
-                let (t, h) = holdout(corpus.len(), f, args.seed);
+                let (t, h) = holdout(corpus.len(), f, args.seed, train_path)?;
                 (
                     subset_sentences(&corpus, &t),
                     Some(subset_sentences(&corpus, &h)),

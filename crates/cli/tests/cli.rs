@@ -417,3 +417,45 @@ fn failures_exit_with_status_1_and_name_the_file_and_line() {
         &["missing.tsv"],
     );
 }
+
+#[test]
+fn holdout_of_a_one_example_file_is_a_usage_error_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = write(dir.path(), "one_line.tsv", "the film was good\tpos\n");
+    assert_fails(
+        &neurotext(&["train", "--train", p(&one), "--holdout", "0.5"]),
+        2,
+        &["--holdout", "at least 2", "one_line.tsv"],
+    );
+    let one_sentence = write(dir.path(), "one.conll", &conll(1, 0));
+    assert_fails(
+        &neurotext(&[
+            "train",
+            "--task",
+            "tag",
+            "--train",
+            p(&one_sentence),
+            "--holdout",
+            "0.5",
+        ]),
+        2,
+        &["--holdout", "at least 2", "one.conll"],
+    );
+    // Two examples are enough: one on each side.
+    let two = write(
+        dir.path(),
+        "two.tsv",
+        "a good film\tpos\na fine film\tpos\n",
+    );
+    let o = neurotext(&[
+        "train",
+        "--train",
+        p(&two),
+        "--holdout",
+        "0.5",
+        "--epochs",
+        "1",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
