@@ -7,7 +7,7 @@ use anyhow::{Result, bail};
 use neurotext_autodiff::{Graph, Module, Param, Var, join_name};
 use neurotext_layers::{Activation, Embedding, Init, Layer, Linear};
 use neurotext_linalg::CsrMatrix;
-use neurotext_linalg::random::seeded_rng;
+use neurotext_linalg::random::{Rng, seeded_rng};
 use neurotext_recurrent::{AttentionPooling, LstmStack, Pooling, Rnn, SeqBatch};
 
 use crate::args::{ModelKind, PoolingKind};
@@ -40,12 +40,80 @@ impl Inputs {
     }
 }
 
+/// Simple (tanh) RNN layers, each reading the previous one's output, with dropout between
+/// layers, as PyTorch's `nn.RNN(num_layers=N, dropout=p)`. Parameters carry `nn.RNN`'s layer
+/// suffixes: `weight_ih_l0`, `weight_hh_l0`, `bias_l0`, then `…_l1` for the second layer.
+pub struct RnnStack {
+    layers: Vec<Rnn>,
+    dropout: f32,
+}
+
+impl RnnStack {
+    /// `layers` layers of `hidden` units over `input` features, dropout `dropout` between them.
+    pub fn new(
+        input: usize,
+        hidden: usize,
+        layers: usize,
+        dropout: f32,
+        rng: &mut Rng,
+    ) -> Result<Self> {
+        if layers == 0 {
+            bail!("an RNN needs at least one layer");
+        }
+        let layers = (0..layers)
+            .map(|k| {
+                let d_in = if k == 0 { input } else { hidden };
+                Rnn::new(d_in, hidden, Activation::Tanh, rng)
+            })
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        Ok(RnnStack { layers, dropout })
+    }
+
+    /// Runs every layer over the batch: `[I, T·B]` → `[H, T·B]`.
+    pub fn forward<'g>(&self, g: &'g Graph, x: Var<'g>, batch: &SeqBatch) -> Result<Var<'g>> {
+        let mut h = x;
+        for (k, layer) in self.layers.iter().enumerate() {
+            if k > 0 {
+                h = h.dropout(self.dropout)?;
+            }
+            h = layer.forward(g, h, batch)?;
+        }
+        Ok(h)
+    }
+}
+
+/// The name of a parameter of layer `k`: `Rnn` names its parameters as PyTorch's layer 0
+/// (`…_l0`), so the suffix becomes `_l{k}`.
+fn layer_name(name: String, k: usize) -> String {
+    match name.strip_suffix("_l0") {
+        Some(stem) if k > 0 => format!("{stem}_l{k}"),
+        _ => name,
+    }
+}
+
+impl Module for RnnStack {
+    fn visit_params<'a>(&'a self, prefix: &str, f: &mut dyn FnMut(String, &'a Param)) {
+        for (k, layer) in self.layers.iter().enumerate() {
+            layer.visit_params(prefix, &mut |name: String, p: &'a Param| {
+                f(layer_name(name, k), p)
+            });
+        }
+    }
+    fn visit_params_mut<'a>(&'a mut self, prefix: &str, f: &mut dyn FnMut(String, &'a mut Param)) {
+        for (k, layer) in self.layers.iter_mut().enumerate() {
+            layer.visit_params_mut(prefix, &mut |name: String, p: &'a mut Param| {
+                f(layer_name(name, k), p)
+            });
+        }
+    }
+}
+
 /// The recurrent encoder of a sequence classifier.
 // One value per run, built once: the size difference between variants costs nothing.
 #[allow(clippy::large_enum_variant)]
 pub enum Encoder {
-    /// A simple RNN (tanh).
-    Rnn(Rnn),
+    /// Simple RNN layers (tanh).
+    Rnn(RnnStack),
     /// An LSTM stack, one or two directions.
     Lstm(LstmStack),
 }
@@ -109,10 +177,15 @@ impl Classifier {
             kind => {
                 let embedding = Embedding::new(inputs, config.embedding_dim, &mut rng)?;
                 let encoder = match kind {
-                    ModelKind::Rnn => Encoder::Rnn(Rnn::new(
+                    ModelKind::Rnn => Encoder::Rnn(RnnStack::new(
                         config.embedding_dim,
                         config.hidden,
-                        Activation::Tanh,
+                        config.layers,
+                        if config.layers > 1 {
+                            config.dropout
+                        } else {
+                            0.0
+                        },
                         &mut rng,
                     )?),
                     _ => Encoder::Lstm(
@@ -272,5 +345,66 @@ impl Module for Classifier {
                 output.visit_params_mut(&join_name(prefix, "output"), f);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::args::Task;
+
+    fn rnn_config(layers: usize) -> ModelConfig {
+        let mut c = ModelConfig::defaults(Task::Classify, ModelKind::Rnn, PoolingKind::Max);
+        c.embedding_dim = 6;
+        c.hidden = 5;
+        c.layers = layers;
+        c
+    }
+
+    fn shapes(model: &Classifier) -> Vec<(String, (usize, usize))> {
+        model
+            .named_params()
+            .into_iter()
+            .filter(|(n, _)| n.starts_with("rnn."))
+            .map(|(n, p)| (n, p.shape()))
+            .collect()
+    }
+
+    #[test]
+    fn one_rnn_layer_keeps_its_parameter_names() {
+        let model = Classifier::new(&rnn_config(1), 20, 2, 0).unwrap();
+        let names: Vec<String> = shapes(&model).into_iter().map(|(n, _)| n).collect();
+        assert_eq!(
+            names,
+            ["rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_l0"]
+        );
+    }
+
+    #[test]
+    fn rnn_layers_stack_with_pytorch_layer_names() {
+        let model = Classifier::new(&rnn_config(3), 20, 2, 0).unwrap();
+        assert!(matches!(
+            &model,
+            Classifier::Sequence {
+                encoder: Encoder::Rnn(_),
+                ..
+            }
+        ));
+        let expected: Vec<(String, (usize, usize))> = (0..3)
+            .flat_map(|k| {
+                let input = if k == 0 { 6 } else { 5 };
+                [
+                    (format!("rnn.weight_ih_l{k}"), (5, input)),
+                    (format!("rnn.weight_hh_l{k}"), (5, 5)),
+                    (format!("rnn.bias_l{k}"), (5, 1)),
+                ]
+            })
+            .collect();
+        assert_eq!(shapes(&model), expected);
+        // The stack runs: two sequences through three layers to two classes.
+        let g = Graph::no_grad();
+        let inputs = Inputs::from_ids(&[&[1, 2, 3], &[4, 5]], 0).unwrap();
+        let out = model.forward(&g, &inputs).unwrap();
+        assert_eq!(out.logits.shape(), (2, 2));
     }
 }

@@ -9,7 +9,7 @@ use neurotext_text::LabelMap;
 use neurotext_train::{checkpoint, restore_params};
 use serde::{Deserialize, Serialize};
 
-use crate::args::Task;
+use crate::args::{ModelKind, Task};
 use crate::classifier::Classifier;
 use crate::config::ModelConfig;
 use crate::features::Features;
@@ -75,8 +75,20 @@ impl ModelFile {
 
     /// Reads a model file, refusing anything that is not a complete, intact model.
     pub fn load(path: &Path) -> Result<Self> {
-        let file: ModelFile = checkpoint::load(path)?;
+        let mut file: ModelFile = checkpoint::load(path)?;
+        file.read_old_rnn_as_trained();
         Ok(file)
+    }
+
+    /// Before `--model rnn` stacked its layers, `--layers N` trained one RNN layer but saved
+    /// `layers: N`: such a file holds only layer 0's weights, and is read as the one-layer
+    /// model it is (as a stacked model it would not load).
+    fn read_old_rnn_as_trained(&mut self) {
+        let is_rnn = self.config.task == Task::Classify && self.config.kind == ModelKind::Rnn;
+        let has_l1 = self.params.iter().any(|(n, _)| n == "rnn.weight_ih_l1");
+        if is_rnn && self.config.layers > 1 && !has_l1 {
+            self.config.layers = 1;
+        }
     }
 
     /// Builds the model and loads its weights.
@@ -97,5 +109,35 @@ impl ModelFile {
         };
         restore_params(model.module(), &self.params, source)?;
         Ok(model)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::args::PoolingKind;
+
+    #[test]
+    fn an_old_one_layer_rnn_file_that_says_three_layers_reads_as_one_layer() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = ModelConfig::defaults(Task::Classify, ModelKind::Rnn, PoolingKind::Max);
+        (config.embedding_dim, config.hidden) = (4, 3);
+        let texts = ["a good film", "a bad film"];
+        let features = crate::features::fit_ids(&texts.map(String::from)).unwrap();
+        let model = Classifier::new(&config, features.size(), 2, 0).unwrap();
+        config.layers = 3; // what the old version saved beside one layer's weights
+        let file = ModelFile {
+            config,
+            labels: LabelMap::from_labels(["pos", "neg"]),
+            features,
+            constrained: false,
+            params: neurotext_train::snapshot(&model),
+            summary: Summary::default(),
+        };
+        let path = dir.path().join("old.model");
+        file.save(&path).unwrap();
+        let loaded = ModelFile::load(&path).unwrap();
+        assert_eq!(loaded.config.layers, 1);
+        assert!(loaded.build(&path).is_ok());
     }
 }
