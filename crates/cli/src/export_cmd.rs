@@ -2,36 +2,85 @@
 //! that `safetensors.torch.load_file` reads into a state dict.
 //!
 //! Names follow the modules of an equivalent PyTorch model: `embedding.weight` `[V, E]`,
-//! `lstm.weight_ih_l0` … (`nn.LSTM`'s names), `output.weight` `[C, H]`, `output.bias` `[C]`.
+//! `lstm.weight_ih_l0` … (`nn.LSTM`'s names), `rnn.weight_ih_l0`, `rnn.weight_hh_l0`,
+//! `rnn.bias_ih_l0`, `rnn.bias_hh_l0` … (`nn.RNN`'s names), `output.weight` `[C, H]`,
+//! `output.bias` `[C]`. Attention pooling, which has no PyTorch module, is `attention.w`
+//! `[A, D]`, `attention.b` `[A]` and `attention.v` `[1, A]` (scores `v·tanh(W·h + b)`).
+//! Every bias is a vector, as PyTorch stores biases.
 
 use anyhow::{Context, Result};
 use neurotext_linalg::Matrix;
-use neurotext_recurrent::pytorch::to_safetensors;
+use neurotext_recurrent::pytorch::matrix_to_tensor_bytes;
 
 use crate::args::ExportArgs;
 use crate::model_file::ModelFile;
 
 /// The model's tensors in PyTorch's layout: an embedding table is stored `[E, V]` here (one
 /// word per column) and `[V, E]` in PyTorch, so it is transposed; every other matrix has the
-/// same `[out, in]` shape in both.
+/// same `[out, in]` shape in both. The RNN's one bias `b` is `nn.RNN`'s two, `bias_ih` = b
+/// and `bias_hh` = 0 (they are only ever added).
 pub fn pytorch_tensors(file: &ModelFile) -> Vec<(String, Matrix)> {
-    file.params
-        .iter()
-        .map(|(name, m)| {
-            let is_table = name == "embedding.weight" || name == "casing.weight";
-            (
-                name.clone(),
-                if is_table { m.transpose() } else { m.clone() },
-            )
-        })
-        .collect()
+    let mut out = Vec::with_capacity(file.params.len());
+    for (name, m) in &file.params {
+        if let Some(layer) = name.strip_prefix("rnn.bias_l") {
+            out.push((format!("rnn.bias_ih_l{layer}"), m.clone()));
+            out.push((
+                format!("rnn.bias_hh_l{layer}"),
+                Matrix::zeros(m.nrows(), m.ncols()),
+            ));
+            continue;
+        }
+        let is_table = name == "embedding.weight" || name == "casing.weight";
+        out.push((
+            name.clone(),
+            if is_table { m.transpose() } else { m.clone() },
+        ));
+    }
+    out
+}
+
+/// Whether the tensor `name` is a vector in PyTorch: a bias (`…bias…` or attention's `b`).
+fn is_vector(name: &str) -> bool {
+    let last = name.rsplit('.').next().unwrap_or(name);
+    last.starts_with("bias") || last == "b"
+}
+
+/// The tensors as a safetensors file: little-endian f32, row-major, biases (`[n, 1]` here)
+/// as vectors `[n]`. The layout: an 8-byte little-endian header length, a JSON header naming
+/// each tensor's dtype, shape and byte range (padded with spaces to a multiple of 8), then
+/// the data.
+pub fn safetensors_bytes(tensors: &[(String, Matrix)]) -> Result<Vec<u8>> {
+    let mut header = serde_json::Map::new();
+    let mut data = Vec::new();
+    for (name, m) in tensors {
+        let as_vector = is_vector(name) && m.ncols() == 1;
+        let (shape, bytes) = matrix_to_tensor_bytes(m, as_vector);
+        let start = data.len();
+        data.extend_from_slice(&bytes);
+        let entry = serde_json::json!({
+            "dtype": "F32",
+            "shape": shape,
+            "data_offsets": [start, data.len()],
+        });
+        anyhow::ensure!(
+            header.insert(name.clone(), entry).is_none(),
+            "the tensor name {name:?} appears twice"
+        );
+    }
+    let mut header = serde_json::to_vec(&serde_json::Value::Object(header))?;
+    header.resize(header.len().next_multiple_of(8), b' ');
+    let mut out = Vec::with_capacity(8 + header.len() + data.len());
+    out.extend_from_slice(&(header.len() as u64).to_le_bytes());
+    out.extend_from_slice(&header);
+    out.extend_from_slice(&data);
+    Ok(out)
 }
 
 /// Runs `export`.
 pub fn run(args: &ExportArgs) -> Result<String> {
     let file = ModelFile::load(&args.model)?;
     let tensors = pytorch_tensors(&file);
-    let bytes = to_safetensors(&tensors)?;
+    let bytes = safetensors_bytes(&tensors)?;
     neurotext_train::checkpoint::write_atomic(&args.safetensors, &bytes)
         .with_context(|| format!("cannot write {}", args.safetensors.display()))?;
     Ok(format!(

@@ -459,3 +459,91 @@ fn holdout_of_a_one_example_file_is_a_usage_error_naming_the_file() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+/// The names, shapes and byte ranges of a safetensors file's tensors, from its header.
+fn safetensors_header(path: &Path) -> serde_json::Map<String, serde_json::Value> {
+    let bytes = std::fs::read(path).unwrap();
+    let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    assert_eq!(n % 8, 0, "the header is padded to 8 bytes");
+    let header: serde_json::Value = serde_json::from_slice(&bytes[8..8 + n]).unwrap();
+    header.as_object().unwrap().clone()
+}
+
+fn shape(header: &serde_json::Map<String, serde_json::Value>, name: &str) -> Vec<u64> {
+    let t = header
+        .get(name)
+        .unwrap_or_else(|| panic!("no tensor {name:?} in {:?}", header.keys()));
+    assert_eq!(t["dtype"], "F32");
+    t["shape"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_u64().unwrap())
+        .collect()
+}
+
+#[test]
+fn stacked_rnn_layers_train_save_load_and_export_with_nn_rnn_names() {
+    let f = fixture();
+    let model = f.dir.path().join("rnn.model");
+    let o = neurotext(&[
+        "train",
+        "--train",
+        p(&f.train),
+        "--valid",
+        p(&f.valid),
+        "--model",
+        "rnn",
+        "--layers",
+        "3",
+        "--pooling",
+        "attention",
+        "--epochs",
+        "2",
+        "--hidden",
+        "6",
+        "--embedding-dim",
+        "5",
+        "--out",
+        p(&model),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("3×RNN(6)"), "{}", stdout(&o));
+    // The model file holds the three layers and loads again.
+    let o = neurotext(&[
+        "eval",
+        "--model",
+        p(&model),
+        "--data",
+        p(&f.valid),
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let st = f.dir.path().join("rnn.safetensors");
+    let o = neurotext(&["export", "--model", p(&model), "--safetensors", p(&st)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // A valid safetensors file (the safetensors crate checks every offset).
+    let bytes = std::fs::read(&st).unwrap();
+    let tensors = neurotext_recurrent::pytorch::from_safetensors(&bytes, "rnn.safetensors")
+        .expect("a valid safetensors file");
+    let header = safetensors_header(&st);
+    assert_eq!(header.len(), tensors.len());
+    for k in 0..3 {
+        let input = if k == 0 { 5 } else { 6 };
+        assert_eq!(shape(&header, &format!("rnn.weight_ih_l{k}")), [6, input]);
+        assert_eq!(shape(&header, &format!("rnn.weight_hh_l{k}")), [6, 6]);
+        assert_eq!(shape(&header, &format!("rnn.bias_ih_l{k}")), [6]);
+        assert_eq!(shape(&header, &format!("rnn.bias_hh_l{k}")), [6]);
+        let hh = &tensors[&format!("rnn.bias_hh_l{k}")];
+        assert!(hh.iter().all(|&x| x == 0.0), "bias_hh is zero");
+        assert!(!header.contains_key(&format!("rnn.bias_l{k}")));
+    }
+    assert!(!header.contains_key("rnn.weight_ih_l3"));
+    assert_eq!(shape(&header, "attention.w"), [6, 6]);
+    assert_eq!(shape(&header, "attention.b"), [6]);
+    assert_eq!(shape(&header, "attention.v"), [1, 6]);
+    assert_eq!(shape(&header, "output.weight"), [2, 6]);
+    assert_eq!(shape(&header, "output.bias"), [2]);
+    assert_eq!(shape(&header, "embedding.weight")[1], 5);
+}
