@@ -59,7 +59,10 @@ pub fn check_args(args: &TrainArgs) -> Result<()> {
     if args.holdout.is_some() && args.valid.is_some() {
         return bad("--holdout and --valid cannot be used together".into());
     }
-    if args.patience.is_some() && args.valid.is_none() && args.holdout.is_none() {
+    if args.train.is_none() {
+        check_demo_args(args)?;
+    } else if args.patience.is_some() && args.valid.is_none() && args.holdout.is_none() {
+        // (The built-in demonstration has its own validation set.)
         return bad(
             "--patience needs validation data: give --valid FILE or --holdout FRACTION".into(),
         );
@@ -89,6 +92,37 @@ pub fn check_args(args: &TrainArgs) -> Result<()> {
     }
     if args.task == Task::Tag && matches!(args.model, Some(m) if m != ModelKind::Bilstm) {
         return bad("--task tag trains --model bilstm".into());
+    }
+    Ok(())
+}
+
+/// Without `--train`, the built-in demonstration trains a bow-mlp and a BiLSTM classifier on
+/// its own corpus and validation set: flags about the data or the choice of model would be
+/// ignored, so they are refused.
+fn check_demo_args(args: &TrainArgs) -> Result<()> {
+    if args.task == Task::Tag {
+        return Err(UsageError::new(
+            "--task tag needs --train FILE (CoNLL); the built-in demonstration without --train \
+             classifies texts",
+        )
+        .into());
+    }
+    let d = &args.data;
+    let given = [
+        ("--valid", args.valid.is_some()),
+        ("--holdout", args.holdout.is_some()),
+        ("--model", args.model.is_some()),
+        ("--format", d.format.is_some()),
+        ("--header", d.header),
+        ("--text-column", d.text_column != 0),
+        ("--label-column", d.label_column != 1),
+    ];
+    if let Some((flag, _)) = given.iter().find(|(_, g)| *g) {
+        return Err(UsageError::new(format!(
+            "{flag} needs --train FILE; the built-in demonstration without --train uses its own \
+             corpus, validation set and models (bow-mlp and bilstm)"
+        ))
+        .into());
     }
     Ok(())
 }

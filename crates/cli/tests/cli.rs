@@ -547,3 +547,39 @@ fn stacked_rnn_layers_train_save_load_and_export_with_nn_rnn_names() {
     assert_eq!(shape(&header, "output.bias"), [2]);
     assert_eq!(shape(&header, "embedding.weight")[1], 5);
 }
+
+#[test]
+fn the_built_in_demonstration_refuses_flags_it_would_ignore_and_validates_itself() {
+    assert_fails(
+        &neurotext(&["train", "--task", "tag"]),
+        2,
+        &["--task tag", "--train"],
+    );
+    for extra in [
+        ["--valid", "v.tsv"],
+        ["--holdout", "0.2"],
+        ["--model", "lstm"],
+        ["--format", "csv"],
+    ] {
+        assert_fails(
+            &neurotext(&["train", extra[0], extra[1]]),
+            2,
+            &[extra[0], "--train"],
+        );
+    }
+    // Early stopping works on the demonstration's own validation set.
+    let o = neurotext(&[
+        "train",
+        "--patience",
+        "1",
+        "--epochs",
+        "1",
+        "--hidden",
+        "8",
+        "--embedding-dim",
+        "8",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("validation accuracy"), "{}", stdout(&o));
+}
