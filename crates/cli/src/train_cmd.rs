@@ -30,7 +30,8 @@ pub struct Outcome {
     pub model: ModelFile,
     /// The name of the validation metric.
     pub metric: &'static str,
-    /// Seconds per epoch, median.
+    /// Seconds of training per epoch: the median over the epochs run (of an even number, the
+    /// upper of the two middle ones).
     pub seconds_per_epoch: f64,
 }
 
