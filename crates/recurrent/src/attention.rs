@@ -10,7 +10,7 @@ use neurotext_linalg::Matrix;
 use neurotext_linalg::random::Rng;
 
 use crate::batch::SeqBatch;
-use crate::error::{Result, config};
+use crate::error::{Result, batch_error, config};
 use crate::over_time::{softmax_over_time, sum_over_time};
 
 /// Additive attention pooling over `dim`-sized outputs, with an `attention`-sized hidden layer.
@@ -32,11 +32,22 @@ pub struct Attended<'g> {
 
 impl Attended<'_> {
     /// The weights of sequence `b` over its real steps.
-    pub fn weights_of(&self, batch: &SeqBatch, b: usize) -> Vec<f32> {
+    ///
+    /// # Errors
+    /// When `batch` is not the batch these weights were computed for (another number of
+    /// columns), or has no sequence `b`.
+    pub fn weights_of(&self, batch: &SeqBatch, b: usize) -> Result<Vec<f32>> {
         let w = self.weights.value();
-        (0..batch.lengths()[b])
+        batch.check("Attended::weights_of", w.shape())?;
+        if b >= batch.batch() {
+            return Err(batch_error(
+                "Attended::weights_of",
+                format!("no sequence {b} in a batch of {}", batch.batch()),
+            ));
+        }
+        Ok((0..batch.lengths()[b])
             .map(|t| w[batch.column(t, b)])
-            .collect()
+            .collect())
     }
 }
 

@@ -30,7 +30,8 @@ impl SeqBatch {
     /// A batch padded to `max_len` steps (at least the longest sequence).
     ///
     /// # Errors
-    /// When the batch is empty, a sequence is empty, or one is longer than `max_len`.
+    /// When the batch is empty, a sequence is empty, one is longer than `max_len`, or
+    /// `max_len · B` columns would not fit in a `usize`.
     pub fn padded_to(lengths: Vec<usize>, max_len: usize) -> Result<Self> {
         if lengths.is_empty() {
             return Err(batch_error("SeqBatch", "the batch has no sequences"));
@@ -47,6 +48,15 @@ impl SeqBatch {
                 format!(
                     "sequence {b} has {} steps, more than the padded length {max_len}",
                     lengths[b]
+                ),
+            ));
+        }
+        if max_len.checked_mul(lengths.len()).is_none() {
+            return Err(batch_error(
+                "SeqBatch",
+                format!(
+                    "{} sequences padded to {max_len} steps are too many columns to address",
+                    lengths.len()
                 ),
             ));
         }
@@ -94,6 +104,14 @@ impl SeqBatch {
     /// Whether no sequence is padded.
     pub fn is_full(&self) -> bool {
         self.lengths.iter().all(|&l| l == self.max_len)
+    }
+
+    /// Where step `t` falls in sequence `b`'s own order of processing: its index counted
+    /// from the sequence's first step (from its last token when `reverse`), or `None` at
+    /// padding. Truncated backpropagation through time cuts each sequence every `k` of its
+    /// own steps, so that padding never moves a cut.
+    pub fn own_step(&self, t: usize, b: usize, reverse: bool) -> Option<usize> {
+        own_step(t, self.lengths[b], reverse)
     }
 
     /// The mask of step `t` as a `[1, B]` row: 1 for real steps, 0 for padding.
@@ -147,6 +165,11 @@ impl SeqBatch {
     }
 }
 
+/// [`SeqBatch::own_step`] for a sequence of `len` steps.
+pub(crate) fn own_step(t: usize, len: usize, reverse: bool) -> Option<usize> {
+    (t < len).then(|| if reverse { len - 1 - t } else { t })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,6 +180,10 @@ mod tests {
         let err = SeqBatch::new(vec![3, 0]).unwrap_err().to_string();
         assert!(err.contains("sequence 1 is empty"), "{err}");
         assert!(SeqBatch::padded_to(vec![3, 5], 4).is_err());
+        let err = SeqBatch::padded_to(vec![3, 5], usize::MAX / 2 + 1)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("too many columns"), "{err}");
     }
 
     #[test]
@@ -166,6 +193,15 @@ mod tests {
         assert_eq!(s.column(2, 1), 5);
         assert_eq!(s.mask().as_slice(), &[1.0, 1.0, 1.0, 1.0, 0.0, 1.0]);
         assert_eq!(s.last_columns(), vec![2, 5]);
+        // Sequence 0 has 2 steps of 3: its reverse order starts at t = 1.
+        let own = |b, reverse| {
+            (0..3)
+                .map(|t| s.own_step(t, b, reverse))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(own(0, false), [Some(0), Some(1), None]);
+        assert_eq!(own(0, true), [Some(1), Some(0), None]);
+        assert_eq!(own(1, true), [Some(2), Some(1), Some(0)]);
         assert!(s.check("test", (4, 5)).is_err());
     }
 }

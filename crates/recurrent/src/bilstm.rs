@@ -32,7 +32,8 @@ impl BiLstm {
     /// A BiLSTM of two given directions (the second is made to run in reverse).
     ///
     /// # Errors
-    /// When the two directions differ in sizes.
+    /// When the two directions differ in sizes or in truncation (the fused op runs both
+    /// with one).
     pub fn from_directions(forward: Lstm, reverse: Lstm) -> Result<Self> {
         if forward.input_size() != reverse.input_size()
             || forward.hidden_size() != reverse.hidden_size()
@@ -42,6 +43,7 @@ impl BiLstm {
                 "both directions need the same input and hidden sizes",
             ));
         }
+        check_same_truncation("BiLstm", &forward, &reverse)?;
         let reverse = if reverse.is_reverse() {
             reverse
         } else {
@@ -53,6 +55,18 @@ impl BiLstm {
             forward
         };
         Ok(BiLstm { forward, reverse })
+    }
+
+    /// The same BiLSTM with backpropagation through time truncated to `k` steps in both
+    /// directions ([`Lstm::with_truncation`]).
+    ///
+    /// # Errors
+    /// When `k` is 0.
+    pub fn with_truncation(self, k: usize) -> Result<Self> {
+        Ok(BiLstm {
+            forward: self.forward.with_truncation(k)?,
+            reverse: self.reverse.with_truncation(k)?,
+        })
     }
 
     /// The forward direction.
@@ -97,6 +111,23 @@ impl BiLstm {
         let r = self.reverse.forward_composed(g, x, batch)?;
         Ok(concat(&[f, r], Axis::Rows)?)
     }
+}
+
+/// The fused op truncates both directions of a layer alike: refuses two that differ.
+fn check_same_truncation(layer: &'static str, forward: &Lstm, reverse: &Lstm) -> Result<()> {
+    let describe = |t: Option<usize>| t.map_or("none".to_string(), |k| format!("{k} steps"));
+    if forward.truncation() != reverse.truncation() {
+        return Err(config(
+            layer,
+            format!(
+                "both directions need the same truncation; the forward one has {}, the \
+                 reverse one {}",
+                describe(forward.truncation()),
+                describe(reverse.truncation())
+            ),
+        ));
+    }
+    Ok(())
 }
 
 impl Module for BiLstm {
@@ -170,6 +201,9 @@ impl LstmStack {
                     "LstmStack",
                     format!("layer {k} differs from layer 0 in direction or size"),
                 ));
+            }
+            if let Some(r) = &r {
+                check_same_truncation("LstmStack", &f, r)?;
             }
             if let Some(r) = &r
                 && (r.input_size(), r.hidden_size()) != (f.input_size(), hidden)

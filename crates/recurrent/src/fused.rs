@@ -34,8 +34,8 @@ use neurotext_linalg::{
     threads,
 };
 
-use crate::batch::SeqBatch;
-use crate::error::{Result, batch_error};
+use crate::batch::{SeqBatch, own_step};
+use crate::error::{Result, batch_error, config};
 
 /// The four parameters of one direction, as graph values: `W_ih` `[4H, I]`, `W_hh` `[4H, H]`,
 /// `b_ih` and `b_hh` `[4H, 1]` (PyTorch's layout and gate order i, f, g, o).
@@ -58,10 +58,11 @@ pub struct DirectionVars<'g> {
 /// `x` is `[I, T·B]` (time-major, see [`SeqBatch`]); the result is `[D·H, T·B]` with the
 /// directions' outputs stacked (rows `0..H` for the first direction, `H..2H` for the second),
 /// zeros at padded steps. `truncate = Some(k)` cuts the gradient of the recurrence every `k`
-/// steps (truncated backpropagation through time).
+/// steps of each sequence, counted from its own first step ([`SeqBatch::own_step`]):
+/// truncated backpropagation through time that padding never shifts.
 ///
 /// # Errors
-/// When shapes do not fit each other or the batch.
+/// When shapes do not fit each other or the batch, or `truncate` is `Some(0)`.
 pub fn lstm_layer<'g>(
     x: Var<'g>,
     dirs: &[DirectionVars<'g>],
@@ -100,10 +101,7 @@ pub fn lstm_layer<'g>(
         }
     }
     if truncate == Some(0) {
-        return Err(batch_error(
-            "lstm_layer",
-            "truncation must be at least 1 step",
-        ));
+        return Err(config("lstm_layer", "truncation must be at least 1 step"));
     }
     let spec = Spec {
         batch: batch.clone(),
@@ -700,13 +698,30 @@ impl FusedLstm {
                         }
                     }
                     // ∂h_{t−1} = W_hhᵀ·∂gates_t, unless nothing reads it: after the first
-                    // step of the sequence, or where truncation cuts the chain.
-                    if s == 0 || truncate.is_some_and(|k| s % k == 0) {
+                    // step processed, or where truncation cuts every sequence's chain.
+                    // Truncation counts each sequence's own steps from its own first one,
+                    // which for the reverse direction depends on its length.
+                    let cut = |len: usize| {
+                        truncate
+                            .is_some_and(|k| own_step(t, len, reverse).is_some_and(|i| i % k == 0))
+                    };
+                    let cut_all = s == 0
+                        || truncate.is_some_and(|k| !reverse && s % k == 0)
+                        || (reverse && lens.iter().all(|&len| t >= len || cut(len)));
+                    if cut_all {
                         dh.fill(0.0);
                         dc.fill(0.0);
                     } else {
                         let dg_t = DMatrixView::from_slice(&dg_steps[t][..], 4 * hidden, cols);
                         w_hh_t.matmul_into(&dg_t, 0.0, &mut dh)?;
+                        if reverse {
+                            for (j, &len) in lens.iter().enumerate() {
+                                if cut(len) {
+                                    dh.column_mut(j).fill(0.0);
+                                    dc[j * hidden..(j + 1) * hidden].fill(0.0);
+                                }
+                            }
+                        }
                     }
                 }
                 Ok(())

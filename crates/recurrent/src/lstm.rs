@@ -164,10 +164,18 @@ impl Lstm {
     }
 
     /// The same LSTM with backpropagation through time truncated to `k` steps: the
-    /// gradient of the recurrence is cut every `k` steps (the forward pass is unchanged).
-    pub fn with_truncation(mut self, k: usize) -> Self {
+    /// gradient of the recurrence is cut every `k` steps of each sequence, counted from its
+    /// own first step (its last token in the reverse direction). The forward pass is
+    /// unchanged.
+    ///
+    /// # Errors
+    /// When `k` is 0.
+    pub fn with_truncation(mut self, k: usize) -> Result<Self> {
+        if k == 0 {
+            return Err(config("Lstm", "truncation must be at least 1 step, got 0"));
+        }
         self.truncate = Some(k);
-        self
+        Ok(self)
     }
 
     pub(crate) fn with_layer_index(mut self, layer: usize) -> Self {
@@ -256,11 +264,10 @@ impl Lstm {
         let mut outputs: Vec<Option<Var<'g>>> = vec![None; t_len];
         for s in 0..t_len {
             let t = if self.reverse { t_len - 1 - s } else { s };
-            if self.truncate.is_some_and(|k| s > 0 && s % k == 0) {
-                state = LstmState {
-                    h: state.h.detach(),
-                    c: state.c.detach(),
-                };
+            if let Some(k) = self.truncate
+                && s > 0
+            {
+                state = truncate_state(g, state, batch, t, self.reverse, k)?;
             }
             let x_t = x.slice(Axis::Cols, t * b, b)?;
             let (next, _) = step_vars(&v, hidden, x_t, state)?;
@@ -287,6 +294,43 @@ impl Lstm {
             .collect();
         Ok(concat(&outputs, Axis::Cols)?)
     }
+}
+
+/// Truncated backpropagation through time before step `t`: the state entering it is
+/// detached in the columns of the sequences whose own step `t` is a multiple of `k`,
+/// counted from each one's first step ([`SeqBatch::own_step`]), so that padding never
+/// moves a cut.
+fn truncate_state<'g>(
+    g: &'g Graph,
+    state: LstmState<'g>,
+    batch: &SeqBatch,
+    t: usize,
+    reverse: bool,
+    k: usize,
+) -> Result<LstmState<'g>> {
+    let cut = |b: usize| batch.own_step(t, b, reverse).is_some_and(|i| i % k == 0);
+    let real = |b: usize| batch.own_step(t, b, reverse).is_some();
+    let columns = 0..batch.batch();
+    if columns.clone().all(|b| !real(b) || cut(b)) {
+        // Every sequence that has this step is cut; detaching the state of the others
+        // (padding) changes nothing, since no output reads it.
+        return Ok(LstmState {
+            h: state.h.detach(),
+            c: state.c.detach(),
+        });
+    }
+    if !columns.clone().any(cut) {
+        return Ok(state);
+    }
+    let mask = Matrix::from_fn(1, batch.batch(), |_, b| if cut(b) { 1.0 } else { 0.0 });
+    let (m, keep) = (g.constant(mask.clone()), g.constant(mask.map(|m| 1.0 - m)));
+    let blend = |v: Var<'g>| -> Result<Var<'g>> {
+        Ok(v.detach().broadcast_mul(m)?.add(v.broadcast_mul(keep)?)?)
+    };
+    Ok(LstmState {
+        h: blend(state.h)?,
+        c: blend(state.c)?,
+    })
 }
 
 /// The composed cell step on graph values.

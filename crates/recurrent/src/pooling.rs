@@ -7,7 +7,7 @@ use neurotext_linalg::Matrix;
 use serde::{Deserialize, Serialize};
 
 use crate::batch::SeqBatch;
-use crate::error::Result;
+use crate::error::{Result, batch_error};
 use crate::over_time::{max_over_time, sum_over_time};
 
 /// A parameter-free way to turn `[D, T·B]` outputs into `[D, B]`.
@@ -41,12 +41,21 @@ impl Pooling {
 /// The output at each sequence's real last step (see [`Pooling::Last`]).
 ///
 /// # Errors
-/// When `h` is not a batch of this shape.
+/// When `h` is not a batch of this shape, or is `bidirectional` with an odd number of rows.
 pub fn last<'g>(h: Var<'g>, batch: &SeqBatch, bidirectional: bool) -> Result<Var<'g>> {
     batch.check("last", h.shape())?;
     let last_cols = batch.last_columns();
     if !bidirectional {
         return Ok(h.gather(Axis::Cols, &last_cols)?);
+    }
+    if !h.shape().0.is_multiple_of(2) {
+        return Err(batch_error(
+            "last",
+            format!(
+                "a bidirectional output has 2·H rows, one half per direction; this one has {}",
+                h.shape().0
+            ),
+        ));
     }
     let half = h.shape().0 / 2;
     let forward = h

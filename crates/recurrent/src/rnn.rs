@@ -73,10 +73,17 @@ impl Rnn {
         })
     }
 
-    /// The same RNN with backpropagation through time truncated to `k` steps.
-    pub fn with_truncation(mut self, k: usize) -> Self {
+    /// The same RNN with backpropagation through time truncated to `k` steps: the gradient
+    /// of the recurrence is cut every `k` steps (the forward pass is unchanged).
+    ///
+    /// # Errors
+    /// When `k` is 0.
+    pub fn with_truncation(mut self, k: usize) -> Result<Self> {
+        if k == 0 {
+            return Err(config("Rnn", "truncation must be at least 1 step, got 0"));
+        }
         self.truncate = Some(k);
-        self
+        Ok(self)
     }
 
     /// The number of units H.

@@ -105,7 +105,8 @@ fn fused_truncated_bptt_equals_composed_truncated_bptt() {
         for reverse in [false, true] {
             let mut lstm = Lstm::new(3, 4, &mut seeded_rng(5))
                 .unwrap()
-                .with_truncation(2);
+                .with_truncation(2)
+                .unwrap();
             if reverse {
                 lstm = lstm.reversed();
             }
@@ -167,6 +168,72 @@ fn padding_never_changes_a_sequences_result() {
                     col.iter().all(|&v| v == 0.0),
                     "padded step {t} of sequence {b} is not zero"
                 );
+            }
+        }
+    }
+}
+
+/// The gradients of `Σ y ⊙ proj` with respect to `x` and every parameter.
+fn gradients(
+    bi: &mut BiLstm,
+    x: &Matrix,
+    batch: &SeqBatch,
+    proj: &Matrix,
+    fused: bool,
+) -> (Matrix, Vec<(String, Matrix)>) {
+    bi.zero_grad();
+    let g = Graph::new();
+    let xv = g.input(x.clone());
+    let y = if fused {
+        bi.forward(&g, xv, batch)
+    } else {
+        bi.forward_composed(&g, xv, batch)
+    }
+    .unwrap();
+    let loss = y.mul(g.constant(proj.clone())).unwrap().sum();
+    let grads = g.backward_into(loss, bi).unwrap();
+    let dx = grads.get(xv).unwrap().clone();
+    drop(g);
+    let params = bi
+        .named_params()
+        .into_iter()
+        .map(|(n, p)| (n, p.grad().clone()))
+        .collect();
+    (dx, params)
+}
+
+#[test]
+fn truncation_counts_each_sequences_own_steps_whatever_the_padding() {
+    // With truncated BPTT, a sequence's gradients must be those it gets alone: the reverse
+    // direction starts at each sequence's own last token, and so do its cuts.
+    let lengths = vec![5, 2, 4, 1, 3];
+    let batch = SeqBatch::new(lengths.clone()).unwrap();
+    let mut bi = BiLstm::new(3, 4, &mut seeded_rng(21))
+        .unwrap()
+        .with_truncation(2)
+        .unwrap();
+    let x = uniform(3, batch.columns(), -1.0, 1.0, &mut seeded_rng(22));
+    let proj = uniform(8, batch.columns(), -1.0, 1.0, &mut seeded_rng(23));
+    for fused in [true, false] {
+        for (b, &len) in lengths.iter().enumerate() {
+            // The loss reads sequence b only, in the padded batch and alone.
+            let only_b = Matrix::from_fn(8, batch.columns(), |i, col| {
+                if col % batch.batch() == b {
+                    proj[(i, col)]
+                } else {
+                    0.0
+                }
+            });
+            let together = gradients(&mut bi, &x, &batch, &only_b, fused);
+            let alone_x = Matrix::from_fn(3, len, |i, t| x[(i, batch.column(t, b))]);
+            let alone_proj = Matrix::from_fn(8, len, |i, t| proj[(i, batch.column(t, b))]);
+            let alone_batch = SeqBatch::full(1, len).unwrap();
+            let alone = gradients(&mut bi, &alone_x, &alone_batch, &alone_proj, fused);
+            let label = format!("sequence {b} (fused {fused})");
+            let together_dx = Matrix::from_fn(3, len, |i, t| together.0[(i, batch.column(t, b))]);
+            assert_close(&format!("{label}: ∂x"), &together_dx, &alone.0);
+            for ((n, a), (_, b)) in together.1.iter().zip(&alone.1) {
+                assert_close(&format!("{label}: ∂{n}"), a, b);
             }
         }
     }
