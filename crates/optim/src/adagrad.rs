@@ -7,6 +7,7 @@
 use neurotext_autodiff::Module;
 use serde::{Deserialize, Serialize};
 
+use crate::check;
 use crate::error::Result;
 use crate::optimizer::Optimizer;
 use crate::slots::{Slots, decay, for_each_param};
@@ -31,7 +32,7 @@ impl Adagrad {
         }
     }
 
-    /// With ε.
+    /// With ε (positive, checked by [`step`](Optimizer::step)).
     pub fn with_eps(mut self, eps: f32) -> Self {
         self.eps = eps;
         self
@@ -47,6 +48,9 @@ impl Adagrad {
 impl Optimizer for Adagrad {
     fn step(&mut self, model: &mut dyn Module) -> Result<()> {
         let (lr, eps, wd) = (self.lr, self.eps, self.weight_decay);
+        check::learning_rate("adagrad", lr)?;
+        check::eps("adagrad", eps)?;
+        check::weight_decay("adagrad", wd)?;
         let slots = &mut self.g2;
         for_each_param(model, |name, shape, spans| {
             let g2 = slots.get(name, shape)?.as_mut_slice();

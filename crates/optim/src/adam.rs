@@ -14,6 +14,7 @@
 use neurotext_autodiff::Module;
 use serde::{Deserialize, Serialize};
 
+use crate::check;
 use crate::error::Result;
 use crate::optimizer::Optimizer;
 use crate::slots::{Slots, decay, for_each_param};
@@ -58,21 +59,21 @@ impl Adam {
         }
     }
 
-    /// With decay rates β₁ and β₂.
+    /// With decay rates β₁ and β₂, each in `[0, 1)` (checked by [`step`](Optimizer::step)).
     pub fn with_betas(mut self, beta1: f32, beta2: f32) -> Self {
         self.beta1 = beta1;
         self.beta2 = beta2;
         self
     }
 
-    /// With ε and where it enters the denominator.
+    /// With ε (positive) and where it enters the denominator.
     pub fn with_eps(mut self, eps: f32, placement: Epsilon) -> Self {
         self.eps = eps;
         self.epsilon = placement;
         self
     }
 
-    /// With decoupled weight decay λ (AdamW).
+    /// With decoupled weight decay λ ≥ 0 (AdamW).
     pub fn with_weight_decay(mut self, weight_decay: f32) -> Self {
         self.weight_decay = weight_decay;
         self
@@ -86,8 +87,13 @@ impl Adam {
 
 impl Optimizer for Adam {
     fn step(&mut self, model: &mut dyn Module) -> Result<()> {
-        self.t += 1;
         let (lr, b1, b2, eps, wd) = (self.lr, self.beta1, self.beta2, self.eps, self.weight_decay);
+        check::learning_rate("adam", lr)?;
+        check::unit("adam", "beta1", b1)?;
+        check::unit("adam", "beta2", b2)?;
+        check::eps("adam", eps)?;
+        check::weight_decay("adam", wd)?;
+        self.t += 1;
         let t = i32::try_from(self.t).unwrap_or(i32::MAX);
         let (inv_c1, inv_c2) = (1.0 / (1.0 - b1.powi(t)), 1.0 / (1.0 - b2.powi(t)));
         let inside = self.epsilon == Epsilon::InsideRoot;

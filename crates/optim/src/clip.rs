@@ -2,6 +2,8 @@
 
 use neurotext_autodiff::Module;
 
+use crate::error::{Error, Result};
+
 /// The global L2 norm of all gradients of `model`, `√(Σ g²)` over every parameter (only the
 /// columns a sparse gradient touched are read).
 pub fn grad_norm(model: &mut dyn Module) -> f32 {
@@ -22,11 +24,21 @@ pub fn grad_norm(model: &mut dyn Module) -> f32 {
 /// length shrinks, which tames the exploding gradients of recurrent networks.
 ///
 /// A non-finite norm is returned as is and nothing is scaled: the training loop reports it.
-pub fn clip_grad_norm(model: &mut dyn Module, max_norm: f32) -> f32 {
+///
+/// # Errors
+/// [`Error::Config`] when `max_norm` is not positive and finite (a negative one would flip
+/// the gradients, NaN would silently disable clipping); nothing is scaled then.
+pub fn clip_grad_norm(model: &mut dyn Module, max_norm: f32) -> Result<f32> {
+    if !(max_norm.is_finite() && max_norm > 0.0) {
+        return Err(Error::Config {
+            optimizer: "clip_grad_norm",
+            message: format!("max_norm must be positive and finite, got {max_norm}"),
+        });
+    }
     let norm = grad_norm(model);
     if norm.is_finite() && norm > max_norm && norm > 0.0 {
         let scale = max_norm / norm;
         model.visit_params_mut("", &mut |_, p| p.scale_grad(scale));
     }
-    norm
+    Ok(norm)
 }

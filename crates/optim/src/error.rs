@@ -16,7 +16,17 @@ pub enum Error {
         /// The shape of the parameter.
         param: String,
     },
-    /// A hyperparameter is out of range.
+    /// Two parameters of the model have the same name: their state, kept by name, would be
+    /// shared.
+    #[error(
+        "two parameters of the model are named {name:?}; optimizer state is kept by name, so \
+         every parameter needs its own"
+    )]
+    DuplicateName {
+        /// The name that appears twice.
+        name: String,
+    },
+    /// A hyperparameter is out of range (named, with its value, in the message).
     #[error("{optimizer}: {message}")]
     Config {
         /// The optimizer being configured.

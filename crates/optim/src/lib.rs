@@ -46,6 +46,7 @@
 mod adagrad;
 mod adam;
 mod any;
+mod check;
 mod clip;
 mod error;
 mod momentum;

@@ -7,6 +7,7 @@
 use neurotext_autodiff::Module;
 use serde::{Deserialize, Serialize};
 
+use crate::check;
 use crate::error::Result;
 use crate::optimizer::Optimizer;
 use crate::slots::{Slots, decay, for_each_param};
@@ -32,7 +33,7 @@ impl Momentum {
         }
     }
 
-    /// With momentum coefficient β.
+    /// With momentum coefficient β in `[0, 1)` (checked by [`step`](Optimizer::step)).
     pub fn with_beta(mut self, beta: f32) -> Self {
         self.beta = beta;
         self
@@ -48,6 +49,9 @@ impl Momentum {
 impl Optimizer for Momentum {
     fn step(&mut self, model: &mut dyn Module) -> Result<()> {
         let (lr, beta, wd) = (self.lr, self.beta, self.weight_decay);
+        check::learning_rate("momentum", lr)?;
+        check::unit("momentum", "beta", beta)?;
+        check::weight_decay("momentum", wd)?;
         let slots = &mut self.m;
         for_each_param(model, |name, shape, spans| {
             let m = slots.get(name, shape)?.as_mut_slice();

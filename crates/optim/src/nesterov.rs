@@ -15,6 +15,7 @@
 use neurotext_autodiff::Module;
 use serde::{Deserialize, Serialize};
 
+use crate::check;
 use crate::error::Result;
 use crate::optimizer::Optimizer;
 use crate::slots::{Slots, decay, for_each_param};
@@ -39,7 +40,7 @@ impl Nesterov {
         }
     }
 
-    /// With momentum coefficient β.
+    /// With momentum coefficient β in `[0, 1)` (checked by [`step`](Optimizer::step)).
     pub fn with_beta(mut self, beta: f32) -> Self {
         self.beta = beta;
         self
@@ -55,6 +56,9 @@ impl Nesterov {
 impl Optimizer for Nesterov {
     fn step(&mut self, model: &mut dyn Module) -> Result<()> {
         let (lr, beta, wd) = (self.lr, self.beta, self.weight_decay);
+        check::learning_rate("nesterov", lr)?;
+        check::unit("nesterov", "beta", beta)?;
+        check::weight_decay("nesterov", wd)?;
         let slots = &mut self.v;
         for_each_param(model, |name, shape, spans| {
             let v = slots.get(name, shape)?.as_mut_slice();

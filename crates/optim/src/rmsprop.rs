@@ -8,6 +8,7 @@
 use neurotext_autodiff::Module;
 use serde::{Deserialize, Serialize};
 
+use crate::check;
 use crate::error::Result;
 use crate::optimizer::Optimizer;
 use crate::slots::{Slots, decay, for_each_param};
@@ -34,13 +35,14 @@ impl RmsProp {
         }
     }
 
-    /// With decay γ of the squared-gradient average.
+    /// With decay γ of the squared-gradient average, in `[0, 1)` (checked by
+    /// [`step`](Optimizer::step)).
     pub fn with_gamma(mut self, gamma: f32) -> Self {
         self.gamma = gamma;
         self
     }
 
-    /// With ε.
+    /// With ε (positive).
     pub fn with_eps(mut self, eps: f32) -> Self {
         self.eps = eps;
         self
@@ -56,6 +58,10 @@ impl RmsProp {
 impl Optimizer for RmsProp {
     fn step(&mut self, model: &mut dyn Module) -> Result<()> {
         let (lr, gamma, eps, wd) = (self.lr, self.gamma, self.eps, self.weight_decay);
+        check::learning_rate("rmsprop", lr)?;
+        check::unit("rmsprop", "gamma", gamma)?;
+        check::eps("rmsprop", eps)?;
+        check::weight_decay("rmsprop", wd)?;
         let slots = &mut self.e;
         for_each_param(model, |name, shape, spans| {
             let e = slots.get(name, shape)?.as_mut_slice();

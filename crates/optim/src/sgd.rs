@@ -3,6 +3,7 @@
 use neurotext_autodiff::Module;
 use serde::{Deserialize, Serialize};
 
+use crate::check;
 use crate::error::Result;
 use crate::optimizer::Optimizer;
 use crate::slots::{decay, for_each_param};
@@ -34,6 +35,8 @@ impl Sgd {
 impl Optimizer for Sgd {
     fn step(&mut self, model: &mut dyn Module) -> Result<()> {
         let (lr, wd) = (self.lr, self.weight_decay);
+        check::learning_rate("sgd", lr)?;
+        check::weight_decay("sgd", wd)?;
         for_each_param(model, |_, _, spans| {
             spans.for_each(|_, theta, grad| {
                 decay(theta, lr, wd);

@@ -77,11 +77,21 @@ impl Spans<'_> {
 }
 
 /// Calls `f(name, shape, spans)` for every parameter of `model` that has a gradient.
+///
+/// # Errors
+/// [`Error::DuplicateName`] before any call when two parameters have the same name, and
+/// `f`'s errors.
 pub(crate) fn for_each_param(
     model: &mut dyn Module,
     mut f: impl FnMut(&str, (usize, usize), &mut Spans<'_>) -> Result<()>,
 ) -> Result<()> {
-    for (name, p) in model.named_params_mut() {
+    let params = model.named_params_mut();
+    let mut seen = std::collections::HashSet::with_capacity(params.len());
+    if let Some((name, _)) = params.iter().find(|(n, _)| !seen.insert(n.as_str())) {
+        return Err(Error::DuplicateName { name: name.clone() });
+    }
+    drop(seen);
+    for (name, p) in params {
         let shape = p.shape();
         let (theta, grad, support) = p.update_parts();
         f(

@@ -277,14 +277,159 @@ fn clipping_scales_the_global_norm_and_keeps_direction() {
     params[0].grad_mut().copy_from_slice(&[3.0, 0.0]);
     params[1].grad_mut()[0] = 4.0;
     assert_eq!(grad_norm(&mut params), 5.0);
-    assert_eq!(clip_grad_norm(&mut params, 1.0), 5.0);
+    assert_eq!(clip_grad_norm(&mut params, 1.0).unwrap(), 5.0);
     assert!((grad_norm(&mut params) - 1.0).abs() < 1e-6);
     assert!((params[0].grad()[0] - 0.6).abs() < 1e-6 && (params[1].grad()[0] - 0.8).abs() < 1e-6);
     assert_eq!(
-        clip_grad_norm(&mut params, 10.0),
+        clip_grad_norm(&mut params, 10.0).unwrap(),
         1.0,
         "below the threshold nothing changes"
     );
+}
+
+#[test]
+fn clipping_refuses_a_max_norm_that_is_not_positive_and_finite() {
+    for bad in [0.0, -1.0, f32::NAN, f32::INFINITY] {
+        let mut p = Param::new(Matrix::zeros(1, 2));
+        p.grad_mut().copy_from_slice(&[3.0, 4.0]);
+        let err = clip_grad_norm(&mut p, bad).unwrap_err().to_string();
+        assert!(
+            err.contains("max_norm") && err.contains(&format!("got {bad}")),
+            "{err}"
+        );
+        assert_eq!(p.grad().as_slice(), [3.0, 4.0], "max_norm {bad} scaled");
+    }
+}
+
+/// Every optimizer, with every out-of-range hyperparameter: each step is refused with the
+/// setting's name and value, before any parameter or state changes.
+#[test]
+fn out_of_range_hyperparameters_are_refused_by_step_with_their_name() {
+    let cases: Vec<(AnyOptimizer, &str)> = vec![
+        (
+            AnyOptimizer::Sgd(Sgd::new(-0.1)),
+            "sgd: learning rate must be finite and at least 0, got -0.1",
+        ),
+        (AnyOptimizer::Sgd(Sgd::new(f32::NAN)), "got NaN"),
+        (
+            AnyOptimizer::Sgd(Sgd::new(0.1).with_weight_decay(-1.0)),
+            "weight_decay",
+        ),
+        (
+            AnyOptimizer::Momentum(Momentum::new(0.1).with_beta(1.0)),
+            "momentum: beta must be in [0, 1), got 1",
+        ),
+        (
+            AnyOptimizer::Momentum(Momentum::new(0.1).with_beta(-0.1)),
+            "beta",
+        ),
+        (
+            AnyOptimizer::Nesterov(Nesterov::new(0.1).with_beta(f32::NAN)),
+            "nesterov: beta",
+        ),
+        (
+            AnyOptimizer::Adagrad(Adagrad::new(0.1).with_eps(0.0)),
+            "adagrad: eps must be positive",
+        ),
+        (
+            AnyOptimizer::RmsProp(RmsProp::new(0.1).with_gamma(1.5)),
+            "rmsprop: gamma must be in [0, 1), got 1.5",
+        ),
+        (
+            AnyOptimizer::RmsProp(RmsProp::new(0.1).with_eps(-1e-8)),
+            "rmsprop: eps",
+        ),
+        (
+            AnyOptimizer::Adam(Adam::new(0.1).with_betas(1.0, 0.999)),
+            "adam: beta1 must be in [0, 1), got 1",
+        ),
+        (
+            AnyOptimizer::Adam(Adam::new(0.1).with_betas(0.9, 1.0)),
+            "adam: beta2 must be in [0, 1), got 1",
+        ),
+        (
+            AnyOptimizer::Adam(Adam::new(0.1).with_eps(f32::INFINITY, Epsilon::OutsideRoot)),
+            "adam: eps",
+        ),
+        (
+            AnyOptimizer::Adam(Adam::new(0.1).with_weight_decay(f32::NAN)),
+            "adam: weight_decay",
+        ),
+    ];
+    for (mut opt, needle) in cases {
+        // Compared as text: a NaN setting is not equal to itself.
+        let before = format!("{opt:?}");
+        let mut theta = Param::new(Matrix::from_element(1, 1, 1.0));
+        theta.grad_mut()[0] = 0.5;
+        let err = opt.step(&mut theta).unwrap_err();
+        assert!(
+            matches!(err, neurotext_optim::Error::Config { .. })
+                && err.to_string().contains(needle),
+            "{err} (expected {needle:?})"
+        );
+        assert_eq!(theta.value()[0], 1.0, "{needle}: the parameter moved");
+        assert_eq!(
+            format!("{opt:?}"),
+            before,
+            "{needle}: the optimizer state changed"
+        );
+    }
+    // A learning rate of 0 is allowed (a schedule may anneal down to it), as in PyTorch.
+    let mut theta = Param::new(Matrix::from_element(1, 1, 1.0));
+    theta.grad_mut()[0] = 0.5;
+    Adam::new(0.0).step(&mut theta).unwrap();
+    assert_eq!(theta.value()[0], 1.0);
+    // set_learning_rate stores any value; the next step refuses a bad one.
+    let mut opt = Sgd::new(0.1);
+    opt.set_learning_rate(f32::INFINITY);
+    let err = opt.step(&mut theta).unwrap_err().to_string();
+    assert!(
+        err.contains("learning rate") && err.contains("inf"),
+        "{err}"
+    );
+}
+
+/// Two distinct parameters that both call themselves "w".
+struct Twins(Param, Param);
+
+impl Module for Twins {
+    fn visit_params<'a>(&'a self, prefix: &str, f: &mut dyn FnMut(String, &'a Param)) {
+        self.0
+            .visit_params(&neurotext_autodiff::join_name(prefix, "w"), f);
+        self.1
+            .visit_params(&neurotext_autodiff::join_name(prefix, "w"), f);
+    }
+    fn visit_params_mut<'a>(&'a mut self, prefix: &str, f: &mut dyn FnMut(String, &'a mut Param)) {
+        self.0
+            .visit_params_mut(&neurotext_autodiff::join_name(prefix, "w"), f);
+        self.1
+            .visit_params_mut(&neurotext_autodiff::join_name(prefix, "w"), f);
+    }
+}
+
+#[test]
+fn two_parameters_with_one_name_are_refused_instead_of_sharing_state() {
+    for name in neurotext_optim::OPTIMIZER_NAMES {
+        let mut opt = AnyOptimizer::by_name(name, 0.1).unwrap();
+        let mut twins = Twins(
+            Param::new(Matrix::from_element(1, 1, 1.0)),
+            Param::new(Matrix::from_element(1, 1, 2.0)),
+        );
+        twins.0.grad_mut()[0] = 1.0;
+        twins.1.grad_mut()[0] = 1.0;
+        let err = opt.step(&mut twins).unwrap_err();
+        assert_eq!(
+            err,
+            neurotext_optim::Error::DuplicateName { name: "w".into() },
+            "{name}"
+        );
+        assert!(err.to_string().contains("named \"w\""), "{err}");
+        assert_eq!(
+            (twins.0.value()[0], twins.1.value()[0]),
+            (1.0, 2.0),
+            "{name}"
+        );
+    }
 }
 
 #[test]
