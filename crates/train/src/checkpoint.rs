@@ -231,10 +231,20 @@ struct CheckpointRef<'a, O, C> {
     config: &'a C,
 }
 
+/// The first name that appears twice in `named`, if any.
+pub(crate) fn duplicate_name<T>(named: &[(String, T)]) -> Option<&str> {
+    let mut seen = std::collections::HashSet::with_capacity(named.len());
+    named
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .find(|n| !seen.insert(*n))
+}
+
 /// Saves a training checkpoint of `model`, `optimizer`, `state` and `config` to `path`.
 ///
 /// # Errors
-/// When encoding or writing fails.
+/// [`Error::Checkpoint`] when two parameters of `model` have the same name (the file could
+/// not be loaded again), and errors of encoding or writing. Nothing is written then.
 pub fn save_checkpoint<O: Serialize, C: Serialize>(
     path: &Path,
     model: &dyn Module,
@@ -242,11 +252,17 @@ pub fn save_checkpoint<O: Serialize, C: Serialize>(
     state: &TrainState,
     config: &C,
 ) -> Result<()> {
-    let params = model
-        .named_params()
-        .into_iter()
-        .map(|(n, p)| (n, p.value()))
-        .collect();
+    let named = model.named_params();
+    if let Some(name) = duplicate_name(&named) {
+        return Err(bad(
+            path,
+            format!(
+                "not saved: two parameters of the model are named {name:?}, and a checkpoint \
+                 keeps parameters by name"
+            ),
+        ));
+    }
+    let params = named.into_iter().map(|(n, p)| (n, p.value())).collect();
     save(
         path,
         &CheckpointRef {
@@ -272,19 +288,32 @@ impl<O: DeserializeOwned, C: DeserializeOwned> Checkpoint<O, C> {
 /// nothing may be left over.
 ///
 /// # Errors
-/// [`Error::Checkpoint`] naming the first missing, extra or misshapen parameter (`source`
-/// names the file in the message).
+/// [`Error::Checkpoint`] naming the first missing, extra or misshapen parameter, or a name
+/// that appears twice in the file or in the model (`source` names the file in the message).
+/// Nothing is changed then.
 pub fn restore_params(
     model: &mut dyn Module,
     params: &[(String, Matrix)],
     source: &Path,
 ) -> Result<()> {
-    let mut by_name: std::collections::HashMap<&str, &Matrix> =
-        params.iter().map(|(n, m)| (n.as_str(), m)).collect();
-    if by_name.len() != params.len() {
-        return Err(bad(source, "a parameter name appears twice"));
+    if let Some(name) = duplicate_name(params) {
+        return Err(bad(
+            source,
+            format!("parameter name {name:?} appears twice in the file"),
+        ));
     }
+    let by_name: std::collections::HashMap<&str, &Matrix> =
+        params.iter().map(|(n, m)| (n.as_str(), m)).collect();
     let mut targets = model.named_params_mut();
+    if let Some(name) = duplicate_name(&targets) {
+        return Err(bad(
+            source,
+            format!(
+                "two parameters of the model are named {name:?}, so weights cannot be matched \
+                 to them by name"
+            ),
+        ));
+    }
     let known: std::collections::HashSet<&str> = targets.iter().map(|(n, _)| n.as_str()).collect();
     if let Some((extra, _)) = params.iter().find(|(n, _)| !known.contains(n.as_str())) {
         return Err(bad(
@@ -315,8 +344,10 @@ pub fn restore_params(
         }
     }
     for (name, p) in &mut targets {
-        let m = by_name.remove(name.as_str()).expect("checked above");
-        p.value_mut().copy_from(m);
+        // Every name is present (checked above) and unique (so is each model name).
+        if let Some(&m) = by_name.get(name.as_str()) {
+            p.value_mut().copy_from(m);
+        }
     }
     Ok(())
 }

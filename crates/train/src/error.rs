@@ -9,7 +9,8 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The training settings are impossible (zero epochs, zero batch size…).
+    /// The training settings are impossible (zero epochs, zero batch size, a negative
+    /// learning rate or clipping norm, duplicate parameter names…).
     #[error("training configuration: {0}")]
     Config(String),
     /// The caller's loss or validation code failed.
@@ -22,14 +23,15 @@ pub enum Error {
         /// What failed.
         source: BoxError,
     },
-    /// A NaN or an infinity appeared in the loss or in a gradient.
-    #[error("epoch {epoch}, step {step}: non-finite {what}; the update was not applied")]
+    /// A NaN or an infinity appeared in the loss, in a gradient or in a validation score.
+    #[error("epoch {epoch}, step {step}: non-finite {what}")]
     NonFinite {
         /// The epoch (from 1).
         epoch: usize,
         /// The step within the run (from 1).
         step: usize,
-        /// Where it appeared: the loss and the op that first produced it, or a parameter.
+        /// Where it appeared (the loss and the op that first produced it, a parameter's
+        /// gradient, or the validation score) and what became of the weights.
         what: String,
     },
     /// An optimizer step failed.

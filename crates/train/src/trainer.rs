@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use neurotext_autodiff::{Graph, Module, Var};
 use neurotext_linalg::random::seeded_rng;
+use neurotext_linalg::shape_str;
 use neurotext_optim::{Optimizer, Schedule, grad_norm};
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
@@ -14,14 +15,22 @@ use crate::error::{BoxError, Error, Result};
 use crate::history::{Best, EpochRecord, TrainState, Validation, snapshot};
 use crate::seed::derive_seed;
 
-/// What to do when the loss or a gradient is NaN or infinite.
+/// What to do when the loss, a gradient or a validation score is NaN or infinite.
+///
+/// Whatever the policy, a non-finite validation score never counts as an improvement: it
+/// cannot become the best score, and it counts as an epoch without improvement for early
+/// stopping.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum OnNonFinite {
     /// Stop with [`Error::NonFinite`], leaving the model at its last good weights (the bad
-    /// update is never applied, and checkpoints on disk are untouched).
+    /// update is never applied, and checkpoints on disk are untouched). For a non-finite
+    /// validation score the epoch's updates were applied already: the best weights so far
+    /// are restored (if there are any and [`TrainConfig::restore_best`] is set), the epoch
+    /// is not recorded, and the epoch hook is not called.
     #[default]
     Stop,
     /// Skip the step (no update) and go on; the count is in [`EpochRecord::skipped_steps`].
+    /// A non-finite validation score is recorded as it is, with `improved == false`.
     SkipStep,
 }
 
@@ -40,13 +49,13 @@ pub struct TrainConfig {
     /// Stop after this many epochs without a better validation score (early stopping),
     /// then restore the best weights.
     pub patience: Option<usize>,
-    /// The smallest increase of the score that counts as better.
+    /// The smallest increase of the score that counts as better (finite, at least 0).
     pub min_delta: f64,
-    /// Clip gradients to this global norm before each step.
+    /// Clip gradients to this global norm before each step (positive and finite).
     pub clip_norm: Option<f32>,
-    /// How the learning rate changes over epochs.
+    /// How the learning rate changes over epochs (see [`Schedule::check`]).
     pub schedule: Schedule,
-    /// What to do about NaN or infinite losses and gradients.
+    /// What to do about NaN or infinite losses, gradients and validation scores.
     pub on_non_finite: OnNonFinite,
     /// Whether to put the best weights back at the end when validation data exists (also
     /// without early stopping).
@@ -107,14 +116,38 @@ impl TrainConfig {
         self
     }
 
-    fn check(&self) -> Result<()> {
+    /// Checks that the settings are possible: at least one epoch, a batch size and a
+    /// patience of at least 1, a positive finite `clip_norm`, a finite non-negative
+    /// `min_delta` and a valid schedule. [`Trainer::fit`] calls it first.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the first impossible setting and its value.
+    pub fn check(&self) -> Result<()> {
+        if self.epochs == 0 {
+            return Err(Error::Config("epochs must be at least 1, got 0".into()));
+        }
         if self.batch_size == 0 {
             return Err(Error::Config("the batch size must be at least 1".into()));
         }
         if self.patience == Some(0) {
             return Err(Error::Config("patience must be at least 1 epoch".into()));
         }
-        Ok(())
+        if let Some(c) = self.clip_norm
+            && !(c.is_finite() && c > 0.0)
+        {
+            return Err(Error::Config(format!(
+                "clip_norm must be positive and finite, got {c}"
+            )));
+        }
+        if !(self.min_delta.is_finite() && self.min_delta >= 0.0) {
+            return Err(Error::Config(format!(
+                "min_delta must be finite and at least 0, got {}",
+                self.min_delta
+            )));
+        }
+        self.schedule
+            .check()
+            .map_err(|e| Error::Config(e.to_string()))
     }
 }
 
@@ -125,7 +158,9 @@ pub trait Objective<M> {
     fn train_len(&self) -> usize;
 
     /// The mean loss of the examples `batch` (indices into the training set), a `[1, 1]`
-    /// value on `g`. `g` is a training graph: dropout is active.
+    /// value on `g` that depends on the model's parameters. `g` is a training graph: dropout
+    /// is active. [`Trainer::fit`] refuses, with [`Error::Objective`], a loss of another
+    /// shape (per-example losses that were not averaged) or one no gradient flows back from.
     ///
     /// # Errors
     /// Whatever the model or the data code reports.
@@ -215,9 +250,13 @@ impl<'a, M: Module, O: Optimizer> Trainer<'a, M, O> {
     /// early stopping.
     ///
     /// # Errors
-    /// [`Error::Config`] for impossible settings (or early stopping without validation
-    /// data), [`Error::NonFinite`] for a NaN or infinity under [`OnNonFinite::Stop`],
-    /// [`Error::Objective`] when the caller's code fails, and the hooks' errors.
+    /// [`Error::Config`] for impossible settings (see [`TrainConfig::check`]), a learning
+    /// rate that is negative or not finite (also one the schedule produces), two parameters
+    /// with the same name, or early stopping without validation data;
+    /// [`Error::NonFinite`] for a NaN or infinity (loss, gradient or validation score) under
+    /// [`OnNonFinite::Stop`]; [`Error::Objective`] when the caller's code fails or its loss
+    /// is not a `[1, 1]` value that depends on a parameter; [`Error::Optim`] when the
+    /// optimizer refuses its hyperparameters; and the hooks' errors.
     pub fn fit(
         &mut self,
         model: &mut M,
@@ -230,13 +269,31 @@ impl<'a, M: Module, O: Optimizer> Trainer<'a, M, O> {
         if n == 0 {
             return Err(Error::Config("there are no training examples".into()));
         }
+        if let Some(name) = crate::checkpoint::duplicate_name(&model.named_params()) {
+            return Err(Error::Config(format!(
+                "two parameters of the model are named {name:?}; optimizer state, checkpoints \
+                 and the best weights are kept by name, so every name must be unique"
+            )));
+        }
         let base_lr = *state
             .base_learning_rate
             .get_or_insert(optimizer.learning_rate());
+        if !(base_lr.is_finite() && base_lr >= 0.0) {
+            return Err(Error::Config(format!(
+                "the learning rate must be finite and at least 0, got {base_lr}"
+            )));
+        }
         while !state.finished(self.config.epochs) {
             let epoch = state.epochs_done + 1;
             let started = Instant::now();
-            let lr = base_lr * self.config.schedule.factor(epoch - 1);
+            let factor = self.config.schedule.factor(epoch - 1);
+            let lr = base_lr * factor;
+            if !(lr.is_finite() && lr >= 0.0) {
+                return Err(Error::Config(format!(
+                    "epoch {epoch}: the schedule gives the learning rate {base_lr} × {factor} \
+                     = {lr}, which is negative or not finite"
+                )));
+            }
             optimizer.set_learning_rate(lr);
             let (train_loss, skipped) =
                 self.run_epoch(model, optimizer, objective, state, epoch, n)?;
@@ -252,6 +309,28 @@ impl<'a, M: Module, O: Optimizer> Trainer<'a, M, O> {
                 return Err(Error::Config(
                     "early stopping (patience) needs validation data".into(),
                 ));
+            }
+            if let Some(v) = &validation
+                && !v.score.is_finite()
+                && self.config.on_non_finite == OnNonFinite::Stop
+            {
+                if let Some(best) = &state.best
+                    && self.config.restore_best
+                {
+                    let source = std::path::Path::new("<best weights>");
+                    crate::checkpoint::restore_params(model, &best.params, source)?;
+                }
+                let kept = match (&state.best, self.config.restore_best) {
+                    (Some(b), true) => {
+                        format!("the best weights (epoch {}) were restored", b.epoch)
+                    }
+                    _ => "the model keeps this epoch's weights".into(),
+                };
+                return Err(Error::NonFinite {
+                    epoch,
+                    step: state.steps_done,
+                    what: format!("validation score {} after the epoch; {kept}", v.score),
+                });
             }
             let improved = self.track_best(model, state, epoch, validation.as_ref());
             let record = EpochRecord {
@@ -294,10 +373,14 @@ impl<'a, M: Module, O: Optimizer> Trainer<'a, M, O> {
         v: Option<&Validation>,
     ) -> bool {
         let Some(v) = v else { return false };
-        let better = state
-            .best
-            .as_ref()
-            .is_none_or(|b| v.score > b.score + self.config.min_delta);
+        // A NaN or infinite score is never better: NaN would otherwise become the best for
+        // good (no comparison with it is true), and +inf could never be beaten.
+        let better = v.score.is_finite()
+            && state
+                .best
+                .as_ref()
+                // A non-finite best (from a checkpoint of an older version) is replaced.
+                .is_none_or(|b| !b.score.is_finite() || v.score > b.score + self.config.min_delta);
         if better {
             state.best = Some(Best {
                 epoch,
@@ -350,6 +433,30 @@ impl<'a, M: Module, O: Optimizer> Trainer<'a, M, O> {
                     step,
                     source,
                 })?;
+            let shape = loss.shape();
+            let refused = if shape != (1, 1) {
+                Some(format!(
+                    "the loss is {}, not a [1, 1] scalar; reduce per-example losses to their \
+                     mean (e.g. with .mean())",
+                    shape_str(shape.0, shape.1)
+                ))
+            } else if !loss.requires_grad() {
+                Some(
+                    "the loss does not depend on any parameter, so no gradient can reach the \
+                     model (was it computed from constants, a detached value, or on a graph \
+                     without gradients?)"
+                        .to_string(),
+                )
+            } else {
+                None
+            };
+            if let Some(message) = refused {
+                return Err(Error::Objective {
+                    epoch,
+                    step,
+                    source: message.into(),
+                });
+            }
             let value = loss.scalar();
             let mut norm = None;
             let fault = if value.is_finite() {
@@ -362,15 +469,16 @@ impl<'a, M: Module, O: Optimizer> Trainer<'a, M, O> {
                 if n.is_finite() {
                     None
                 } else {
-                    first_non_finite_grad(model)
-                        .map(|name| format!("gradient of parameter {name:?}"))
+                    first_non_finite_grad(model).map(|name| {
+                        format!("gradient of parameter {name:?}; the update was not applied")
+                    })
                 }
             } else {
                 let origin = g
                     .first_non_finite()
                     .map(|(pos, op)| format!(" (first made by op {op:?} at tape position {pos})"))
                     .unwrap_or_default();
-                Some(format!("loss {value}{origin}"))
+                Some(format!("loss {value}{origin}; the update was not applied"))
             };
             drop(g);
             if let Some(what) = fault {

@@ -4,14 +4,14 @@
 use std::cell::Cell;
 use std::path::Path;
 
-use neurotext_autodiff::{Graph, Matrix, Module, Var};
+use neurotext_autodiff::{Graph, Matrix, Module, Param, Var, join_name};
 use neurotext_layers::{Activation, Dropout, Layer, Linear, Sequential};
 use neurotext_linalg::random::{seeded_rng, uniform};
 use neurotext_optim::{Adam, AnyOptimizer, Schedule, Sgd};
 use neurotext_train::checkpoint::{self, FORMAT_VERSION, HEADER_LEN, MAGIC};
 use neurotext_train::{
     BoxError, Checkpoint, ConfusionMatrix, Error, Event, Objective, OnNonFinite, TrainConfig,
-    TrainState, Trainer, Validation, argmax_columns, restore_params, save_checkpoint,
+    TrainState, Trainer, Validation, argmax_columns, restore_params, save_checkpoint, snapshot,
 };
 
 /// Points in the square, class 1 when x·y > 0 (not linearly separable).
@@ -595,5 +595,359 @@ fn a_numeric_fault_leaves_the_last_checkpoint_loadable_and_unchanged() {
         params_of(&resumed)
             .iter()
             .all(|m| m.iter().all(|v| v.is_finite()))
+    );
+}
+
+/// The training examples of `Quadrants`, with the loss computed by `f` from the model's
+/// scores `[2, batch]` and the targets.
+struct CustomLoss<F>(Quadrants, F);
+
+/// A [`CustomLoss`] (the bound gives the closure its signature, lifetimes included).
+fn custom_loss<F>(n: usize, f: F) -> CustomLoss<F>
+where
+    F: for<'g> Fn(Var<'g>, &[usize]) -> Result<Var<'g>, BoxError>,
+{
+    CustomLoss(Quadrants::new(n), f)
+}
+
+impl<F> Objective<Sequential> for CustomLoss<F>
+where
+    F: for<'g> Fn(Var<'g>, &[usize]) -> Result<Var<'g>, BoxError>,
+{
+    fn train_len(&self) -> usize {
+        self.0.train_len()
+    }
+    fn loss<'g>(
+        &self,
+        g: &'g Graph,
+        model: &Sequential,
+        batch: &[usize],
+    ) -> Result<Var<'g>, BoxError> {
+        let x = Matrix::from_fn(2, batch.len(), |i, j| self.0.x[(i, batch[j])]);
+        let targets: Vec<usize> = batch.iter().map(|&b| self.0.y[b]).collect();
+        (self.1)(model.forward(g, g.constant(x))?, &targets)
+    }
+}
+
+#[test]
+fn a_loss_that_is_not_a_scalar_is_refused_with_its_shape() {
+    // The scores themselves, [2, 4]: a loss that was never reduced.
+    let data = custom_loss(8, |scores, _| Ok(scores));
+    let mut model = net(1);
+    let before = params_of(&model);
+    let err = Trainer::new(TrainConfig::new(1, 4))
+        .fit(
+            &mut model,
+            &mut Sgd::new(0.1),
+            &data,
+            &mut TrainState::new(),
+        )
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        matches!(
+            err,
+            Error::Objective {
+                epoch: 1,
+                step: 1,
+                ..
+            }
+        ),
+        "{text}"
+    );
+    assert!(text.contains("[2, 4]") && text.contains("[1, 1]"), "{text}");
+    assert_eq!(params_of(&model), before);
+}
+
+#[test]
+fn a_loss_that_depends_on_no_parameter_is_refused() {
+    // As PyTorch's "element 0 of tensors does not require grad": the model's scores are
+    // detached before the loss, so training would silently change nothing.
+    let detached = custom_loss(8, |scores, t| Ok(scores.detach().cross_entropy(t, None)?));
+    let mut model = net(1);
+    let before = params_of(&model);
+    let err = Trainer::new(TrainConfig::new(2, 4))
+        .fit(
+            &mut model,
+            &mut Adam::new(0.1),
+            &detached,
+            &mut TrainState::new(),
+        )
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        matches!(
+            err,
+            Error::Objective {
+                epoch: 1,
+                step: 1,
+                ..
+            }
+        ),
+        "{text}"
+    );
+    assert!(text.contains("does not depend on any parameter"), "{text}");
+    assert_eq!(params_of(&model), before);
+    // The same loss, not detached, trains.
+    let attached = custom_loss(8, |scores, t| Ok(scores.cross_entropy(t, None)?));
+    Trainer::new(TrainConfig::new(1, 4))
+        .fit(
+            &mut model,
+            &mut Adam::new(0.1),
+            &attached,
+            &mut TrainState::new(),
+        )
+        .unwrap();
+    assert_ne!(params_of(&model), before);
+}
+
+#[test]
+fn impossible_hyperparameters_are_refused_with_the_setting_and_value_named() {
+    let data = Quadrants::new(8);
+    let fit = |config: TrainConfig, opt: &mut dyn FnMut() -> AnyOptimizer| {
+        let mut model = net(0);
+        let before = params_of(&model);
+        let err = Trainer::new(config)
+            .fit(&mut model, &mut opt(), &data, &mut TrainState::new())
+            .unwrap_err();
+        assert_eq!(params_of(&model), before, "{err}: the weights changed");
+        err.to_string()
+    };
+    let mut sgd = || AnyOptimizer::Sgd(Sgd::new(0.1));
+    let config = || TrainConfig::new(3, 4);
+    for (bad, needle) in [
+        (TrainConfig::new(0, 4), "epochs must be at least 1, got 0"),
+        (
+            config().with_clip_norm(-1.0),
+            "clip_norm must be positive and finite, got -1",
+        ),
+        (
+            config().with_clip_norm(0.0),
+            "clip_norm must be positive and finite, got 0",
+        ),
+        (
+            config().with_clip_norm(f32::NAN),
+            "clip_norm must be positive and finite, got NaN",
+        ),
+        (
+            TrainConfig {
+                min_delta: f64::NAN,
+                ..config()
+            },
+            "min_delta must be finite and at least 0, got NaN",
+        ),
+        (
+            config().with_schedule(Schedule::Step {
+                every: 1,
+                gamma: 0.0,
+            }),
+            "gamma must be positive and finite, got 0",
+        ),
+        (
+            config().with_schedule(Schedule::Step {
+                every: 1,
+                gamma: -0.5,
+            }),
+            "got -0.5",
+        ),
+    ] {
+        let err = fit(bad, &mut sgd);
+        assert!(
+            err.starts_with("training configuration: ") && err.contains(needle),
+            "{err} (expected {needle:?})"
+        );
+    }
+    // Learning rates: the optimizer's, checked when the run starts.
+    for lr in [-0.1, f32::NAN, f32::INFINITY] {
+        let err = fit(config(), &mut || AnyOptimizer::Sgd(Sgd::new(lr)));
+        assert!(
+            err.contains("learning rate must be finite and at least 0")
+                && err.contains(&format!("got {lr}")),
+            "{err}"
+        );
+    }
+    // Adam's β₁ = 1 divides by 1 − β₁ᵗ = 0: refused by the optimizer's first step.
+    let err = fit(config(), &mut || {
+        AnyOptimizer::Adam(Adam::new(0.1).with_betas(1.0, 0.999))
+    });
+    assert!(
+        err.contains("adam: beta1 must be in [0, 1), got 1"),
+        "{err}"
+    );
+    // A schedule that overflows the learning rate to infinity (steps with NaN losses are
+    // skipped meanwhile): refused at the epoch where it happens.
+    let mut model = net(0);
+    let mut state = TrainState::new();
+    let err = Trainer::new(
+        TrainConfig::new(3, 4)
+            .with_on_non_finite(OnNonFinite::SkipStep)
+            .with_schedule(Schedule::Step {
+                every: 1,
+                gamma: 1e38,
+            }),
+    )
+    .fit(&mut model, &mut Sgd::new(1.0), &data, &mut state)
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("epoch 3: the schedule gives the learning rate"),
+        "{err}"
+    );
+    assert_eq!(state.epochs_done, 2);
+}
+
+#[test]
+fn a_non_finite_validation_score_never_becomes_the_best() {
+    // Skipping non-finite values: NaN or +inf first must not block every later score.
+    for first in [f64::NAN, f64::INFINITY] {
+        let scores = [first, 0.5, 0.7, f64::NAN];
+        let data = Scripted {
+            inner: Quadrants::new(16),
+            scores: &scores,
+            calls: Cell::new(0),
+        };
+        let mut state = TrainState::new();
+        let mut after_epoch_3 = None;
+        let mut model = net(2);
+        Trainer::new(TrainConfig::new(4, 8).with_on_non_finite(OnNonFinite::SkipStep))
+            .after_epoch(|m, _, s| {
+                if s.epochs_done == 3 {
+                    after_epoch_3 = Some(params_of(m));
+                }
+                Ok(())
+            })
+            .fit(&mut model, &mut Sgd::new(0.2), &data, &mut state)
+            .unwrap();
+        let best = state.best.as_ref().unwrap();
+        assert_eq!((best.epoch, best.score), (3, 0.7), "first score {first}");
+        let improved: Vec<bool> = state.history.iter().map(|r| r.improved).collect();
+        assert_eq!(improved, [false, true, true, false], "first score {first}");
+        assert_eq!(state.bad_epochs, 1);
+        // The weights of the best epoch are restored at the end.
+        assert_eq!(params_of(&model), after_epoch_3.unwrap());
+    }
+}
+
+#[test]
+fn a_non_finite_validation_score_stops_the_run_and_restores_the_best_weights() {
+    let scores = [0.5, 0.6, f64::NAN, 0.9];
+    let data = Scripted {
+        inner: Quadrants::new(16),
+        scores: &scores,
+        calls: Cell::new(0),
+    };
+    let mut state = TrainState::new();
+    let mut model = net(2);
+    let mut saved = Vec::new();
+    let err = Trainer::new(TrainConfig::new(4, 8))
+        .after_epoch(|m, _, s| {
+            saved.push((s.epochs_done, params_of(m)));
+            Ok(())
+        })
+        .fit(&mut model, &mut Sgd::new(0.2), &data, &mut state)
+        .unwrap_err();
+    let Error::NonFinite { epoch, step, what } = &err else {
+        panic!("expected a non-finite error, got {err}");
+    };
+    assert_eq!((*epoch, *step), (3, 6), "{err}");
+    assert!(
+        what.contains("validation score NaN") && what.contains("best weights (epoch 2)"),
+        "{err}"
+    );
+    // The epoch was not recorded and its hook not called; the model holds epoch 2's weights.
+    assert_eq!(state.epochs_done, 2);
+    assert_eq!(saved.len(), 2);
+    assert_eq!(params_of(&model), saved[1].1);
+}
+
+/// Two linear layers that both call themselves "layer": their parameters' names collide.
+struct Twins(Linear, Linear);
+
+impl Module for Twins {
+    fn visit_params<'a>(&'a self, prefix: &str, f: &mut dyn FnMut(String, &'a Param)) {
+        self.0.visit_params(&join_name(prefix, "layer"), f);
+        self.1.visit_params(&join_name(prefix, "layer"), f);
+    }
+    fn visit_params_mut<'a>(&'a mut self, prefix: &str, f: &mut dyn FnMut(String, &'a mut Param)) {
+        self.0.visit_params_mut(&join_name(prefix, "layer"), f);
+        self.1.visit_params_mut(&join_name(prefix, "layer"), f);
+    }
+}
+
+struct TwinData(Quadrants);
+
+impl Objective<Twins> for TwinData {
+    fn train_len(&self) -> usize {
+        self.0.y.len()
+    }
+    fn loss<'g>(&self, g: &'g Graph, model: &Twins, batch: &[usize]) -> Result<Var<'g>, BoxError> {
+        let x = Matrix::from_fn(2, batch.len(), |i, j| self.0.x[(i, batch[j])]);
+        let targets: Vec<usize> = batch.iter().map(|&b| self.0.y[b]).collect();
+        let h = model.0.forward(g, g.constant(x))?;
+        Ok(model.1.forward(g, h)?.cross_entropy(&targets, None)?)
+    }
+}
+
+#[test]
+fn duplicate_parameter_names_are_refused_by_fit_save_and_restore() {
+    let mut rng = seeded_rng(0);
+    let mut twins = Twins(
+        Linear::new(2, 2, &mut rng).unwrap(),
+        Linear::new(2, 2, &mut rng).unwrap(),
+    );
+    let before = params_of(&twins);
+    let err = Trainer::new(TrainConfig::new(1, 4))
+        .fit(
+            &mut twins,
+            &mut Adam::new(0.1),
+            &TwinData(Quadrants::new(8)),
+            &mut TrainState::new(),
+        )
+        .unwrap_err();
+    // Refused by fit itself, before the optimizer (which would refuse it too) sees it.
+    assert!(matches!(err, Error::Config(_)), "{err}");
+    let err = err.to_string();
+    assert!(
+        err.contains("two parameters of the model are named \"layer.weight\""),
+        "{err}"
+    );
+    assert_eq!(params_of(&twins), before);
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("twins.ckpt");
+    let err = save_checkpoint(&path, &twins, &Adam::new(0.1), &TrainState::new(), &())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("twins.ckpt") && err.contains("\"layer.weight\""),
+        "{err}"
+    );
+    assert!(
+        !path.exists(),
+        "a checkpoint that cannot be loaded was written"
+    );
+
+    // Weights that name each parameter once, for a model that has the names twice: refused
+    // (this panicked on an internal `expect`).
+    let once: Vec<(String, Matrix)> = snapshot(&twins).into_iter().take(2).collect();
+    assert_eq!(once[0].0, "layer.weight");
+    let err = restore_params(&mut twins, &once, Path::new("once.ckpt"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("once.ckpt") && err.contains("\"layer.weight\""),
+        "{err}"
+    );
+    assert_eq!(params_of(&twins), before);
+    // A file that holds a name twice.
+    let mut model = net(0);
+    let mut twice = snapshot(&model);
+    twice.push(twice[0].clone());
+    let err = restore_params(&mut model, &twice, Path::new("twice.ckpt"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("\"0.weight\" appears twice in the file"),
+        "{err}"
     );
 }
