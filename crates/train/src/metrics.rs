@@ -46,16 +46,27 @@ impl ConfusionMatrix {
         Ok(m)
     }
 
-    /// Records one example.
+    /// Records one example. ([`from_predictions`](Self::from_predictions) checks the classes
+    /// of whole lists and returns an error instead.)
     ///
     /// # Panics
-    /// When a class is out of range.
+    /// When a class is out of range (≥ [`classes`](Self::classes)), as indexing does.
     pub fn add(&mut self, truth: usize, predicted: usize) {
-        assert!(
-            truth < self.classes && predicted < self.classes,
-            "class out of range"
-        );
+        self.check_class("add", truth);
+        self.check_class("add", predicted);
         self.counts[truth * self.classes + predicted] += 1;
+    }
+
+    /// Panics, naming the method, the class and the number of classes, when `class` is out
+    /// of range: a class index is like a slice index, and a wrong one is a bug in the caller.
+    /// Without it, `get(0, classes)` would silently read the cell `(1, 0)`.
+    #[track_caller]
+    fn check_class(&self, method: &str, class: usize) {
+        assert!(
+            class < self.classes,
+            "ConfusionMatrix::{method}: class {class} is out of range for {} classes",
+            self.classes
+        );
     }
 
     /// The number of classes.
@@ -64,7 +75,13 @@ impl ConfusionMatrix {
     }
 
     /// The count of examples of class `truth` predicted as `predicted`.
+    ///
+    /// # Panics
+    /// When a class is out of range (≥ [`classes`](Self::classes)), as indexing does.
+    #[track_caller]
     pub fn get(&self, truth: usize, predicted: usize) -> u64 {
+        self.check_class("get", truth);
+        self.check_class("get", predicted);
         self.counts[truth * self.classes + predicted]
     }
 
@@ -80,19 +97,34 @@ impl ConfusionMatrix {
     }
 
     /// Of the examples predicted as `class`, the fraction that are (0 when none are).
+    ///
+    /// # Panics
+    /// When `class` is out of range (≥ [`classes`](Self::classes)), as indexing does.
+    #[track_caller]
     pub fn precision(&self, class: usize) -> f64 {
+        self.check_class("precision", class);
         let predicted: u64 = (0..self.classes).map(|t| self.get(t, class)).sum();
         ratio(self.get(class, class), predicted)
     }
 
     /// Of the examples of `class`, the fraction predicted as such (0 when there are none).
+    ///
+    /// # Panics
+    /// When `class` is out of range (≥ [`classes`](Self::classes)), as indexing does.
+    #[track_caller]
     pub fn recall(&self, class: usize) -> f64 {
+        self.check_class("recall", class);
         let actual: u64 = (0..self.classes).map(|p| self.get(class, p)).sum();
         ratio(self.get(class, class), actual)
     }
 
     /// The harmonic mean of precision and recall of `class` (0 when both are 0).
+    ///
+    /// # Panics
+    /// When `class` is out of range (≥ [`classes`](Self::classes)), as indexing does.
+    #[track_caller]
     pub fn f1(&self, class: usize) -> f64 {
+        self.check_class("f1", class);
         let (p, r) = (self.precision(class), self.recall(class));
         if p + r == 0.0 {
             0.0
@@ -203,6 +235,46 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("example 1"), "{err}");
+    }
+
+    #[test]
+    fn out_of_range_classes_panic_with_the_class_named_instead_of_reading_another_cell() {
+        // 2 classes: cell (0, 2) of the flat storage would be cell (1, 0).
+        let m = ConfusionMatrix::from_predictions(&[1], &[0], 2).unwrap();
+        let message = |f: &dyn Fn()| {
+            let e = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_err();
+            e.downcast_ref::<String>().cloned().unwrap_or_default()
+        };
+        let cases: [(&str, &dyn Fn()); 6] = [
+            ("get: class 2", &|| {
+                let _ = m.get(0, 2);
+            }),
+            ("get: class 2", &|| {
+                let _ = m.get(2, 0);
+            }),
+            ("precision: class 2", &|| {
+                let _ = m.precision(2);
+            }),
+            ("recall: class 5", &|| {
+                let _ = m.recall(5);
+            }),
+            ("f1: class 2", &|| {
+                let _ = m.f1(2);
+            }),
+            ("add: class 3", &|| {
+                m.clone().add(3, 0);
+            }),
+        ];
+        for (needle, f) in cases {
+            let msg = message(f);
+            assert!(
+                msg.contains(needle) && msg.contains("out of range for 2 classes"),
+                "{needle}: {msg:?}"
+            );
+        }
+        // In range, nothing changes.
+        assert_eq!((m.get(1, 0), m.get(0, 1)), (1, 0));
+        assert_eq!(m.recall(1), 0.0);
     }
 
     #[test]
