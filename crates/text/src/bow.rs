@@ -95,8 +95,15 @@ impl BowVectorizer {
 
     /// Learns the vocabulary (and the IDF for TF-IDF) from `docs`.
     ///
+    /// Documents without any term are fine, but the vocabulary must not end up empty: as
+    /// scikit-learn's `CountVectorizer` does, fitting refuses a corpus with no term at all
+    /// and a `min_df` or `max_features` that prunes every term. (With hashing there is no
+    /// vocabulary, so any corpus is accepted.) On error the vectorizer is left as it was.
+    ///
     /// # Errors
-    /// [`Error::Invalid`] when the corpus has 2³² − 1 distinct terms or more.
+    /// [`Error::Invalid`] when the vocabulary would be empty (the corpus is empty or its
+    /// documents hold no token, or no term occurs in `min_df` documents), or when the corpus
+    /// has 2³² − 1 distinct terms or more.
     pub fn fit<S: AsRef<str> + Sync>(&mut self, docs: &[S]) -> Result<()> {
         self.fit_rows(docs, false).map(|_| ())
     }
@@ -170,7 +177,30 @@ impl BowVectorizer {
             max_size: self.config.max_features,
             order: self.config.order,
         };
+        if counter.is_empty() {
+            return Err(Error::Invalid {
+                what: "BowVectorizer::fit",
+                message: format!(
+                    "empty vocabulary: the {} document(s) hold no token (the corpus is empty, \
+                     or its documents hold only whitespace or characters the tokenizer drops)",
+                    docs.len()
+                ),
+            });
+        }
         let keep = selection.select(&counter, |_| false);
+        if keep.is_empty() {
+            return Err(Error::Invalid {
+                what: "BowVectorizer::fit",
+                message: format!(
+                    "after pruning, no terms remain: none of the {} distinct terms passes \
+                     min_df = {} (documents, of {}) and max_features = {:?}; lower min_df",
+                    counter.len(),
+                    self.config.min_df,
+                    docs.len(),
+                    self.config.max_features,
+                ),
+            });
+        }
         let rows = if keep_rows {
             Rows::assemble(renaming(parts, &keep, counter.len()))
         } else {
@@ -513,16 +543,61 @@ mod tests {
     }
 
     #[test]
-    fn bow_handles_empty_documents_and_corpora() {
+    fn bow_handles_empty_documents_and_refuses_an_empty_vocabulary() {
+        // Empty documents within a corpus that has terms are fine.
         let mut bow = BowConfig::new().build().unwrap();
         let x = bow.fit_transform(&["", "a", "  "]).unwrap();
         assert_eq!((x.nrows(), x.ncols(), x.nnz()), (3, 1, 1));
+        let fitted = bow.clone();
+        // As scikit-learn: "empty vocabulary; perhaps the documents only contain stop words".
         let none: [&str; 0] = [];
-        let x = bow.fit_transform(&none).unwrap();
-        assert_eq!((x.nrows(), x.ncols()), (0, 0));
-        let mut tfidf = BowConfig::tfidf().build().unwrap();
-        let x = tfidf.fit_transform(&["", ""]).unwrap();
-        assert_eq!(x.nnz(), 0);
+        for (docs, tfidf) in [
+            (&none[..], false),
+            (&["", " \t"][..], false),
+            (&["", ""][..], true),
+        ] {
+            let config = if tfidf {
+                BowConfig::tfidf()
+            } else {
+                BowConfig::new()
+            };
+            let err = config.build().unwrap().fit_transform(docs).unwrap_err();
+            assert!(
+                matches!(
+                    &err,
+                    Error::Invalid {
+                        what: "BowVectorizer::fit",
+                        ..
+                    }
+                ) && err.to_string().contains("empty vocabulary"),
+                "{docs:?}: {err}"
+            );
+        }
+        // A refused refit leaves the fitted vectorizer as it was.
+        assert!(bow.fit(&none).is_err());
+        assert_eq!(bow, fitted);
+        // "After pruning, no terms remain": min_df above every document frequency.
+        let err = BowConfig::new()
+            .with_min_df(5)
+            .build()
+            .unwrap()
+            .fit(&TRAIN)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("no terms remain") && err.contains("min_df = 5"),
+            "{err}"
+        );
+        // max_features = 0 could only ever give an empty vocabulary.
+        let err = BowConfig::new()
+            .with_max_features(0)
+            .build()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("max_features 0"), "{err}");
+        // Hashing keeps no vocabulary, so it accepts any corpus.
+        let mut hashed = BowConfig::new().with_hashing(8, false).build().unwrap();
+        assert_eq!(hashed.fit_transform(&["", ""]).unwrap().nnz(), 0);
     }
 
     #[test]

@@ -179,6 +179,11 @@ impl BowConfig {
         if self.threads == 0 {
             return invalid("threads must be at least 1".into());
         }
+        if self.max_features == Some(0) {
+            return invalid(
+                "max_features 0 would keep no term; it must be at least 1 (None: no limit)".into(),
+            );
+        }
         if let Some(h) = self.hashing
             && (h.n_features == 0 || h.n_features as u64 > 1 << 32)
         {
