@@ -157,8 +157,10 @@ pub const POOL_BATCHES: usize = 100;
 /// The indices are shuffled with `seed`; each consecutive pool of
 /// [`POOL_BATCHES`]` · batch_size` of them is sorted by length (equal lengths keep their
 /// shuffled order) and cut into batches of `batch_size`; the batches are then shuffled. Every
-/// index appears exactly once; only the last batch may be smaller. The same lengths, batch
-/// size and seed give the same batches on every run and machine (ChaCha8, see
+/// index appears exactly once. At most one batch is smaller than `batch_size` (the remainder,
+/// when `batch_size` does not divide the number of examples), and since the batches are
+/// shuffled it may come at any position, not necessarily last. The same lengths, batch size
+/// and seed give the same batches on every run and machine (ChaCha8, see
 /// `neurotext_linalg::random`).
 ///
 /// # Errors
@@ -258,5 +260,24 @@ mod tests {
         assert!(spread / a.len() <= 4, "mean spread {}", spread / a.len());
         assert!(bucket_by_length(&lengths, 0, 1).is_err());
         assert!(bucket_by_length(&[], 4, 1).unwrap().is_empty());
+    }
+
+    #[test]
+    fn bucketing_shuffles_the_smaller_batch_to_any_position() {
+        // 10 = 3·3 + 1: one batch of 1, which the final shuffle may put anywhere.
+        let lengths = [5, 1, 4, 2, 3, 5, 1, 4, 2, 3];
+        let mut positions = std::collections::BTreeSet::new();
+        for seed in 0..50 {
+            let batches = bucket_by_length(&lengths, 3, seed).unwrap();
+            let short: Vec<usize> = (0..batches.len())
+                .filter(|&i| batches[i].len() < 3)
+                .collect();
+            assert_eq!(short.len(), 1, "seed {seed}: {batches:?}");
+            positions.insert(short[0]);
+        }
+        assert!(
+            positions.iter().any(|&p| p != 3),
+            "the smaller batch always came last: {positions:?}"
+        );
     }
 }
