@@ -10,7 +10,7 @@
 
 use anyhow::{Context, Result};
 use neurotext_linalg::Matrix;
-use neurotext_recurrent::pytorch::matrix_to_tensor_bytes;
+use neurotext_recurrent::pytorch::to_safetensors_with;
 
 use crate::args::ExportArgs;
 use crate::model_file::ModelFile;
@@ -45,42 +45,11 @@ fn is_vector(name: &str) -> bool {
     last.starts_with("bias") || last == "b"
 }
 
-/// The tensors as a safetensors file: little-endian f32, row-major, biases (`[n, 1]` here)
-/// as vectors `[n]`. The layout: an 8-byte little-endian header length, a JSON header naming
-/// each tensor's dtype, shape and byte range (padded with spaces to a multiple of 8), then
-/// the data.
-pub fn safetensors_bytes(tensors: &[(String, Matrix)]) -> Result<Vec<u8>> {
-    let mut header = serde_json::Map::new();
-    let mut data = Vec::new();
-    for (name, m) in tensors {
-        let as_vector = is_vector(name) && m.ncols() == 1;
-        let (shape, bytes) = matrix_to_tensor_bytes(m, as_vector);
-        let start = data.len();
-        data.extend_from_slice(&bytes);
-        let entry = serde_json::json!({
-            "dtype": "F32",
-            "shape": shape,
-            "data_offsets": [start, data.len()],
-        });
-        anyhow::ensure!(
-            header.insert(name.clone(), entry).is_none(),
-            "the tensor name {name:?} appears twice"
-        );
-    }
-    let mut header = serde_json::to_vec(&serde_json::Value::Object(header))?;
-    header.resize(header.len().next_multiple_of(8), b' ');
-    let mut out = Vec::with_capacity(8 + header.len() + data.len());
-    out.extend_from_slice(&(header.len() as u64).to_le_bytes());
-    out.extend_from_slice(&header);
-    out.extend_from_slice(&data);
-    Ok(out)
-}
-
 /// Runs `export`.
 pub fn run(args: &ExportArgs) -> Result<String> {
     let file = ModelFile::load(&args.model)?;
     let tensors = pytorch_tensors(&file);
-    let bytes = safetensors_bytes(&tensors)?;
+    let bytes = to_safetensors_with(&tensors, is_vector)?;
     neurotext_train::checkpoint::write_atomic(&args.safetensors, &bytes)
         .with_context(|| format!("cannot write {}", args.safetensors.display()))?;
     Ok(format!(

@@ -79,16 +79,35 @@ pub fn matrix_to_tensor_bytes(m: &Matrix, as_vector: bool) -> (Vec<usize>, Vec<u
 /// names start with `bias` become vectors, as PyTorch stores biases).
 ///
 /// # Errors
-/// When the safetensors encoder refuses the data.
+/// When a name appears twice, or the safetensors encoder refuses the data.
 pub fn to_safetensors(tensors: &[(String, Matrix)]) -> Result<Vec<u8>> {
+    to_safetensors_with(tensors, |name| {
+        name.rsplit('.')
+            .next()
+            .is_some_and(|last| last.starts_with("bias"))
+    })
+}
+
+/// Encodes named matrices as a safetensors file (row-major f32), the `[n, 1]` columns whose
+/// names `is_vector` picks as vectors `[n]`.
+///
+/// # Errors
+/// When a name appears twice, or the safetensors encoder refuses the data.
+pub fn to_safetensors_with(
+    tensors: &[(String, Matrix)],
+    is_vector: impl Fn(&str) -> bool,
+) -> Result<Vec<u8>> {
+    let mut seen = std::collections::HashSet::new();
+    if let Some((name, _)) = tensors.iter().find(|(name, _)| !seen.insert(name)) {
+        return Err(import_error(
+            "<export>",
+            format!("the tensor name {name:?} appears twice"),
+        ));
+    }
     let encoded: Vec<(String, Vec<usize>, Vec<u8>)> = tensors
         .iter()
         .map(|(name, m)| {
-            let is_bias = name
-                .rsplit('.')
-                .next()
-                .is_some_and(|last| last.starts_with("bias"));
-            let (shape, bytes) = matrix_to_tensor_bytes(m, is_bias);
+            let (shape, bytes) = matrix_to_tensor_bytes(m, is_vector(name));
             (name.clone(), shape, bytes)
         })
         .collect();

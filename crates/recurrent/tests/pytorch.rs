@@ -193,3 +193,44 @@ fn a_reverse_direction_whose_sizes_differ_from_the_forward_one_is_refused_at_imp
         );
     }
 }
+
+#[test]
+fn export_refuses_a_name_twice_and_picks_vectors_by_name() {
+    use neurotext_recurrent::pytorch::{from_safetensors, to_safetensors, to_safetensors_with};
+    let column = neurotext_autodiff::Matrix::from_column_slice(3, 1, &[1.0, 2.0, 3.0]);
+    let twice = vec![
+        ("a.bias".to_string(), column.clone()),
+        ("a.bias".to_string(), column.clone()),
+    ];
+    let err = to_safetensors(&twice).unwrap_err().to_string();
+    assert!(err.contains("\"a.bias\" appears twice"), "{err}");
+    let tensors = vec![
+        ("att.b".to_string(), column.clone()),
+        ("x.bias".to_string(), column),
+    ];
+    let shapes = |bytes: &[u8]| {
+        let st = safetensors::SafeTensors::deserialize(bytes).unwrap();
+        let mut shapes: Vec<(String, Vec<usize>)> = st
+            .tensors()
+            .into_iter()
+            .map(|(n, v)| (n, v.shape().to_vec()))
+            .collect();
+        shapes.sort();
+        shapes
+    };
+    let by_default = to_safetensors(&tensors).unwrap();
+    assert_eq!(
+        shapes(&by_default),
+        [("att.b".into(), vec![3, 1]), ("x.bias".into(), vec![3])]
+    );
+    let chosen = to_safetensors_with(&tensors, |name| name.ends_with(".b")).unwrap();
+    assert_eq!(
+        shapes(&chosen),
+        [("att.b".into(), vec![3]), ("x.bias".into(), vec![3, 1])]
+    );
+    // Either way the values read back as the same column.
+    assert_eq!(
+        from_safetensors(&chosen, "test").unwrap()["att.b"].as_slice(),
+        &[1.0, 2.0, 3.0]
+    );
+}
