@@ -60,6 +60,23 @@ impl PackedMatrix {
         t: Trans,
         threads: usize,
     ) -> Self {
+        let (rows, cols) = match t {
+            Trans::No => (a.nrows(), a.ncols()),
+            Trans::Yes => (a.ncols(), a.nrows()),
+        };
+        // Recycled: every value of op(A) is written by `pack_panels`.
+        let data = pool::take(rows.div_ceil(MR) * MR * cols);
+        Self::pack_into(a, t, threads, data)
+    }
+
+    /// [`pack_with_threads`](Self::pack_with_threads) into `data`, a buffer of exactly the
+    /// packed size whose old values are all overwritten.
+    fn pack_into<S: Storage<f32, Dyn, Dyn>>(
+        a: &NMatrix<f32, Dyn, Dyn, S>,
+        t: Trans,
+        threads: usize,
+        mut data: Vec<f32>,
+    ) -> Self {
         let (ars, acs) = a.strides();
         let source = match t {
             Trans::No => Source {
@@ -79,8 +96,7 @@ impl PackedMatrix {
         };
         let (rows, cols) = (source.rows, source.cols);
         let panels = rows.div_ceil(MR);
-        // Recycled: every value of op(A) is written by `pack_panels`.
-        let mut data = pool::take(panels * MR * cols);
+        assert_eq!(data.len(), panels * MR * cols, "the packed size");
         let panel_len = MR * cols;
         // Threads cost more than they save below about a megabyte: 512 × 128 took 0.020 ms
         // on one thread and 0.032 on two, 2048 × 512 0.35 and 0.21.
@@ -219,7 +235,7 @@ impl Source {
             // one row at a time, its values landing 16 apart in its panel, a block of
             // columns at a time so that the block's 4 KB stay in L1 while all 16 rows
             // are written into them (a whole panel at a time, the transposed 4 MB `W_hh` of
-            // H = 512 took 0.85 ms; by blocks of 64 columns, 0.40).
+            // H = 512 took 0.85 ms; by blocks of 64 columns, 0.41).
             for (panel, out) in panels.zip(out.chunks_exact_mut(panel_len)) {
                 let first_row = panel * MR;
                 for (block, out) in out.chunks_mut(MR * PACK_BLOCK).enumerate() {
@@ -378,11 +394,13 @@ mod tests {
             ),
         ] {
             for threads in [2, 3] {
-                // Stale values in the recycled buffer must all be overwritten.
-                pool::give(vec![f32::NAN; one.data.len()]);
+                // Into a buffer of NaN, as a recycled one may hold: every value must be
+                // overwritten (the pool is shared with tests running alongside, so the
+                // buffer is handed over directly).
+                let stale = vec![f32::NAN; one.data.len()];
                 let several = match t {
-                    Trans::No => PackedMatrix::pack_with_threads(&view, t, threads),
-                    Trans::Yes => PackedMatrix::pack_with_threads(&view_t, t, threads),
+                    Trans::No => PackedMatrix::pack_into(&view, t, threads, stale),
+                    Trans::Yes => PackedMatrix::pack_into(&view_t, t, threads, stale),
                 };
                 assert_eq!((several.rows, several.cols), (m, k));
                 assert!(

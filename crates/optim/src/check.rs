@@ -38,7 +38,9 @@ pub(crate) fn eps(optimizer: &'static str, eps: f32) -> Result<()> {
     } else {
         refuse(
             optimizer,
-            format!("eps must be positive and finite, got {eps}"),
+            format!(
+                "eps must be positive and finite (at 0, a zero gradient divides 0 by 0), got {eps}"
+            ),
         )
     }
 }

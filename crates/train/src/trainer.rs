@@ -275,14 +275,23 @@ impl<'a, M: Module, O: Optimizer> Trainer<'a, M, O> {
                  and the best weights are kept by name, so every name must be unique"
             )));
         }
-        let base_lr = *state
-            .base_learning_rate
-            .get_or_insert(optimizer.learning_rate());
+        // Checked before the state keeps it: a refused rate must not stay behind in a
+        // `TrainState` that the caller reuses with a corrected optimizer.
+        let base_lr = match state.base_learning_rate {
+            Some(kept) => kept,
+            None => optimizer.learning_rate(),
+        };
         if !(base_lr.is_finite() && base_lr >= 0.0) {
+            let whose = if state.base_learning_rate.is_some() {
+                "the learning rate this training state started with"
+            } else {
+                "the learning rate"
+            };
             return Err(Error::Config(format!(
-                "the learning rate must be finite and at least 0, got {base_lr}"
+                "{whose} must be finite and at least 0, got {base_lr}"
             )));
         }
+        state.base_learning_rate = Some(base_lr);
         while !state.finished(self.config.epochs) {
             let epoch = state.epochs_done + 1;
             let started = Instant::now();

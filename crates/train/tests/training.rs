@@ -766,6 +766,20 @@ fn impossible_hyperparameters_are_refused_with_the_setting_and_value_named() {
             "{err}"
         );
     }
+    // A refused rate stays out of the training state: the same state, given a corrected
+    // optimizer, trains.
+    let mut model = net(0);
+    let mut state = TrainState::new();
+    let mut trainer = Trainer::new(TrainConfig::new(1, 4));
+    assert!(
+        trainer
+            .fit(&mut model, &mut Sgd::new(f32::NAN), &data, &mut state)
+            .is_err()
+    );
+    trainer
+        .fit(&mut model, &mut Sgd::new(0.1), &data, &mut state)
+        .unwrap();
+    assert_eq!(state.epochs_done, 1);
     // Adam's β₁ = 1 divides by 1 − β₁ᵗ = 0: refused by the optimizer's first step.
     let err = fit(config(), &mut || {
         AnyOptimizer::Adam(Adam::new(0.1).with_betas(1.0, 0.999))
