@@ -51,7 +51,7 @@ pub use gradcheck::{
     GradcheckError, GradcheckOptions, gradcheck, gradcheck_params, gradcheck_with,
 };
 pub use graph::{Gradients, Graph, InputGrads, Op, Var};
-pub use module::{Module, join_name};
+pub use module::{Module, duplicate_name, join_name};
 pub use neurotext_linalg::{Matrix, Trans};
 pub use ops::{concat, sigmoid_scalar};
 pub use param::{GradSupport, Param, ParamId};

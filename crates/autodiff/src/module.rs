@@ -51,6 +51,18 @@ pub fn join_name(prefix: &str, name: &str) -> String {
     }
 }
 
+/// The first name that appears a second time in `named` (parameters, tensors…), if any.
+///
+/// Optimizer state, checkpoints and exported tensors are all kept by name, so each of them
+/// refuses a list in which two entries share one.
+pub fn duplicate_name<T>(named: &[(String, T)]) -> Option<&str> {
+    let mut seen = std::collections::HashSet::with_capacity(named.len());
+    named
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .find(|n| !seen.insert(*n))
+}
+
 impl Module for Param {
     fn visit_params<'a>(&'a self, prefix: &str, f: &mut dyn FnMut(String, &'a Param)) {
         f(prefix.to_string(), self);

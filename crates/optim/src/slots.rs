@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use std::ops::Range;
 
-use neurotext_autodiff::{GradSupport, Module};
+use neurotext_autodiff::{GradSupport, Module, duplicate_name};
 use neurotext_linalg::{Matrix, shape_str};
 use serde::{Deserialize, Serialize};
 
@@ -86,11 +86,11 @@ pub(crate) fn for_each_param(
     mut f: impl FnMut(&str, (usize, usize), &mut Spans<'_>) -> Result<()>,
 ) -> Result<()> {
     let params = model.named_params_mut();
-    let mut seen = std::collections::HashSet::with_capacity(params.len());
-    if let Some((name, _)) = params.iter().find(|(n, _)| !seen.insert(n.as_str())) {
-        return Err(Error::DuplicateName { name: name.clone() });
+    if let Some(name) = duplicate_name(&params) {
+        return Err(Error::DuplicateName {
+            name: name.to_string(),
+        });
     }
-    drop(seen);
     for (name, p) in params {
         let shape = p.shape();
         let (theta, grad, support) = p.update_parts();

@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 
-use neurotext_autodiff::Module;
+use neurotext_autodiff::{Module, duplicate_name};
 use neurotext_linalg::Matrix;
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 
@@ -97,8 +97,7 @@ pub fn to_safetensors_with(
     tensors: &[(String, Matrix)],
     is_vector: impl Fn(&str) -> bool,
 ) -> Result<Vec<u8>> {
-    let mut seen = std::collections::HashSet::new();
-    if let Some((name, _)) = tensors.iter().find(|(name, _)| !seen.insert(name)) {
+    if let Some(name) = duplicate_name(tensors) {
         return Err(import_error(
             "<export>",
             format!("the tensor name {name:?} appears twice"),

@@ -25,12 +25,28 @@ fn run<M: Module>(
         neurotext_autodiff::Var<'g>,
     ) -> neurotext_recurrent::Result<neurotext_autodiff::Var<'g>>,
 ) -> (Matrix, Matrix, Vec<(String, Matrix)>) {
+    run_with(model, x, None, forward)
+}
+
+/// [`run`] with the loss `Σ y ⊙ proj` for a given `proj` (a random one when `None`).
+fn run_with<M: Module>(
+    model: &mut M,
+    x: &Matrix,
+    proj: Option<&Matrix>,
+    forward: impl for<'g> Fn(
+        &'g Graph,
+        &M,
+        neurotext_autodiff::Var<'g>,
+    ) -> neurotext_recurrent::Result<neurotext_autodiff::Var<'g>>,
+) -> (Matrix, Matrix, Vec<(String, Matrix)>) {
     model.zero_grad();
     let g = Graph::new();
     let xv = g.input(x.clone());
     let y = forward(&g, model, xv).unwrap();
     let (r, c) = y.shape();
-    let proj = uniform(r, c, -1.0, 1.0, &mut seeded_rng(99));
+    let proj = proj
+        .cloned()
+        .unwrap_or_else(|| uniform(r, c, -1.0, 1.0, &mut seeded_rng(99)));
     let loss = y.mul(g.constant(proj)).unwrap().sum();
     let grads = g.backward_into(loss, model).unwrap();
     let dx = grads.get(xv).unwrap().clone();
@@ -173,33 +189,19 @@ fn padding_never_changes_a_sequences_result() {
     }
 }
 
-/// The gradients of `Σ y ⊙ proj` with respect to `x` and every parameter.
-fn gradients(
-    bi: &mut BiLstm,
-    x: &Matrix,
-    batch: &SeqBatch,
-    proj: &Matrix,
+/// The BiLSTM's fused op, or its composed twin.
+fn forward<'g>(
     fused: bool,
-) -> (Matrix, Vec<(String, Matrix)>) {
-    bi.zero_grad();
-    let g = Graph::new();
-    let xv = g.input(x.clone());
-    let y = if fused {
-        bi.forward(&g, xv, batch)
+    g: &'g Graph,
+    bi: &BiLstm,
+    x: neurotext_autodiff::Var<'g>,
+    batch: &SeqBatch,
+) -> neurotext_recurrent::Result<neurotext_autodiff::Var<'g>> {
+    if fused {
+        bi.forward(g, x, batch)
     } else {
-        bi.forward_composed(&g, xv, batch)
+        bi.forward_composed(g, x, batch)
     }
-    .unwrap();
-    let loss = y.mul(g.constant(proj.clone())).unwrap().sum();
-    let grads = g.backward_into(loss, bi).unwrap();
-    let dx = grads.get(xv).unwrap().clone();
-    drop(g);
-    let params = bi
-        .named_params()
-        .into_iter()
-        .map(|(n, p)| (n, p.grad().clone()))
-        .collect();
-    (dx, params)
 }
 
 #[test]
@@ -224,15 +226,19 @@ fn truncation_counts_each_sequences_own_steps_whatever_the_padding() {
                     0.0
                 }
             });
-            let together = gradients(&mut bi, &x, &batch, &only_b, fused);
+            let together = run_with(&mut bi, &x, Some(&only_b), |g, l, x| {
+                forward(fused, g, l, x, &batch)
+            });
             let alone_x = Matrix::from_fn(3, len, |i, t| x[(i, batch.column(t, b))]);
             let alone_proj = Matrix::from_fn(8, len, |i, t| proj[(i, batch.column(t, b))]);
             let alone_batch = SeqBatch::full(1, len).unwrap();
-            let alone = gradients(&mut bi, &alone_x, &alone_batch, &alone_proj, fused);
+            let alone = run_with(&mut bi, &alone_x, Some(&alone_proj), |g, l, x| {
+                forward(fused, g, l, x, &alone_batch)
+            });
             let label = format!("sequence {b} (fused {fused})");
-            let together_dx = Matrix::from_fn(3, len, |i, t| together.0[(i, batch.column(t, b))]);
-            assert_close(&format!("{label}: ∂x"), &together_dx, &alone.0);
-            for ((n, a), (_, b)) in together.1.iter().zip(&alone.1) {
+            let together_dx = Matrix::from_fn(3, len, |i, t| together.1[(i, batch.column(t, b))]);
+            assert_close(&format!("{label}: ∂x"), &together_dx, &alone.1);
+            for ((n, a), (_, b)) in together.2.iter().zip(&alone.2) {
                 assert_close(&format!("{label}: ∂{n}"), a, b);
             }
         }

@@ -30,7 +30,7 @@ use std::io::{Read, Write};
 use std::path::Path;
 use std::sync::{Mutex, PoisonError};
 
-use neurotext_autodiff::Module;
+use neurotext_autodiff::{Module, duplicate_name};
 use neurotext_linalg::{Matrix, shape_str};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -229,15 +229,6 @@ struct CheckpointRef<'a, O, C> {
     optimizer: &'a O,
     state: &'a TrainState,
     config: &'a C,
-}
-
-/// The first name that appears twice in `named`, if any.
-pub(crate) fn duplicate_name<T>(named: &[(String, T)]) -> Option<&str> {
-    let mut seen = std::collections::HashSet::with_capacity(named.len());
-    named
-        .iter()
-        .map(|(n, _)| n.as_str())
-        .find(|n| !seen.insert(*n))
 }
 
 /// Saves a training checkpoint of `model`, `optimizer`, `state` and `config` to `path`.

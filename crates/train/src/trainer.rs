@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use neurotext_autodiff::{Graph, Module, Var};
+use neurotext_autodiff::{Graph, Module, Var, duplicate_name};
 use neurotext_linalg::random::seeded_rng;
 use neurotext_linalg::shape_str;
 use neurotext_optim::{Optimizer, Schedule, grad_norm};
@@ -269,7 +269,7 @@ impl<'a, M: Module, O: Optimizer> Trainer<'a, M, O> {
         if n == 0 {
             return Err(Error::Config("there are no training examples".into()));
         }
-        if let Some(name) = crate::checkpoint::duplicate_name(&model.named_params()) {
+        if let Some(name) = duplicate_name(&model.named_params()) {
             return Err(Error::Config(format!(
                 "two parameters of the model are named {name:?}; optimizer state, checkpoints \
                  and the best weights are kept by name, so every name must be unique"
